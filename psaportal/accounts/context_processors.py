@@ -1,0 +1,20 @@
+from psaportal.accounts import roles
+
+
+def navigation(request):
+    """What the navigation shows; the views check the same permissions on the server."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "can": {
+            "records": user.has_perm(roles.VIEW_RECORDS),
+            "reports": user.has_perm(roles.VIEW_REPORTS),
+            "connection": user.has_perm(roles.MANAGE_CONNECTION),
+            "consoles": user.has_perm(roles.USE_CONSOLES),
+            "users": user.has_perm(roles.MANAGE_USERS),
+        },
+        "user_role": roles.ROLE_LABELS.get(
+            roles.role_of(user), "Superuser" if user.is_superuser else "No role"
+        ),
+    }

@@ -1,0 +1,63 @@
+"""Starting background work and reporting its progress, always through the Job row."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from psaportal.jobs.models import Job
+
+
+def job_start(*, kind: str, label: str, user, task, args=(), kwargs=None, result_url="") -> Job:
+    """Create a queued Job and send `task(job.id, *args, **kwargs)` once the row is committed."""
+    job = Job.objects.create(
+        kind=kind,
+        label=label,
+        result_url=result_url,
+        started_by=user if user is not None and user.is_authenticated else None,
+    )
+    transaction.on_commit(lambda: task.delay(job.id, *args, **(kwargs or {})))
+    return job
+
+
+def job_mark_running(*, job_id: int) -> None:
+    now = timezone.now()
+    Job.objects.filter(pk=job_id).exclude(
+        status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]
+    ).update(status=Job.Status.RUNNING, attempts=F("attempts") + 1, updated_at=now)
+    Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
+
+
+def job_progress(
+    *, job_id: int, done: int, total: int | None = None, summary: str | None = None
+) -> None:
+    fields = {"progress_done": done, "updated_at": timezone.now()}
+    if total is not None:
+        fields["progress_total"] = total
+    if summary is not None:
+        fields["summary"] = summary[:500]
+    Job.objects.filter(pk=job_id).update(**fields)
+
+
+def job_succeed(*, job_id: int, summary: str = "", result=None) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.SUCCEEDED,
+        summary=summary[:500],
+        result=result,
+        error="",
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def job_fail(*, job_id: int, error: str) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.FAILED,
+        error=error or "The task failed without a message.",
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def job_note_retry(*, job_id: int, error: str, countdown: float | None) -> None:
+    when = f" Retrying in {round(countdown)} s." if countdown else " Retrying."
+    Job.objects.filter(pk=job_id).update(summary=(error + when)[:500], updated_at=timezone.now())

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from psaportal.jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("<int:job_id>/", views.job_detail, name="detail"),
+    path("worker-check/", views.worker_check, name="worker_check"),
+]

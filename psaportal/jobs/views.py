@@ -1,0 +1,42 @@
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from psaportal.accounts import roles
+from psaportal.jobs import services, tasks
+from psaportal.jobs.models import Job
+
+
+def _visible_jobs(user):
+    jobs = Job.objects.select_related("started_by")
+    return jobs if user.has_perm(roles.MANAGE_CONNECTION) else jobs.filter(started_by=user)
+
+
+def job_detail(request, job_id: int):
+    """The job page, or just its status fragment for HTMX polling."""
+    job = get_object_or_404(_visible_jobs(request.user), pk=job_id)
+    if request.htmx:
+        response = render(request, "jobs/_job.html", {"job": job})
+        if job.is_finished:
+            response["HX-Trigger"] = "job-finished"
+        return response
+    return render(request, "jobs/job_detail.html", {"job": job})
+
+
+def job_list(request):
+    jobs = _visible_jobs(request.user)[:100]
+    return render(request, "jobs/job_list.html", {"jobs": jobs})
+
+
+@require_POST
+@permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
+def worker_check(request):
+    job = services.job_start(
+        kind="worker_selftest",
+        label="Background worker check",
+        user=request.user,
+        task=tasks.worker_selftest,
+    )
+    if request.htmx:
+        return render(request, "jobs/_job.html", {"job": job})
+    return redirect("jobs:detail", job_id=job.pk)

@@ -1,0 +1,316 @@
+"""A small synchronous client for the Membrane API (see docs/membrane-api.md).
+
+It does not sleep or retry: callers (Celery tasks) retry on errors whose ``retryable``
+is true, waiting ``retry_after`` seconds when given.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .auth import StaticToken, WorkspaceToken
+from .errors import (
+    BadRequestError,
+    MalformedResponseError,
+    NetworkError,
+    error_from_response,
+    psa_error_from_response,
+)
+from .pagination import iter_cursor_items
+
+API_VERSION = "2025-10-21"
+#: Extra seconds allowed on top of a long-poll's own timeout before the read times out.
+LONG_POLL_GRACE_SECONDS = 10.0
+
+Query = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+
+
+@dataclass
+class ProxyResponse:
+    """The PSA's own answer, passed back by Membrane's proxy."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    def json(self) -> Any:
+        try:
+            return jsonlib.loads(self.content)
+        except ValueError as exc:
+            raise MalformedResponseError(
+                "ConnectWise PSA sent an answer that is not JSON.", status=self.status_code
+            ) from exc
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The Link header as ``{rel: url}`` (``next``, ``last``, …)."""
+        return {
+            str(link.get("rel")): str(link["url"])
+            for link in httpx.Response(200, headers=self.headers).links.values()
+            if link.get("url")
+        }
+
+
+def _segment(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+class MembraneClient:
+    """One pooled HTTP client for the Membrane API, with auth configured once."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str | None = None,
+        workspace_key: str | None = None,
+        workspace_secret: str | None = None,
+        tenant_key: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        if token:
+            self.auth: StaticToken = StaticToken(token)
+        elif workspace_key and workspace_secret:
+            self.auth = WorkspaceToken(
+                workspace_key=workspace_key,
+                workspace_secret=workspace_secret,
+                tenant_key=tenant_key,
+            )
+        else:
+            raise ValueError("MembraneClient needs a token, or a workspace key and secret.")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            auth=self.auth,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"membrane-api-version": API_VERSION, "Accept": "application/json"},
+            transport=transport,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> MembraneClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        url = path.lstrip("/")
+        try:
+            return self._http.request(
+                method,
+                url,
+                params=_clean_params(params),
+                json=json,
+                content=content,
+                headers=headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise NetworkError(
+                f"Membrane did not answer {method} /{url} in time ({type(exc).__name__}).",
+                key="timeout",
+            ) from exc
+        except httpx.InvalidURL as exc:
+            # Never sent: e.g. a query string longer than httpx accepts (64 KiB).
+            raise BadRequestError(
+                f"Cannot send {method} /{url}: {exc}.", key="invalid_request"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise NetworkError(
+                f"Could not reach Membrane at {self.base_url} ({type(exc).__name__}: {exc}).",
+                key="network",
+            ) from exc
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        if not response.is_success:
+            raise error_from_response(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return jsonlib.loads(response.content)
+        except ValueError as exc:
+            raise MalformedResponseError(
+                f"Membrane answered {method} {path} with a body that is not JSON.",
+                status=response.status_code,
+            ) from exc
+
+    def _request_object(self, method: str, path: str, **kwargs: Any) -> dict:
+        body = self._request(method, path, **kwargs)
+        if not isinstance(body, dict):
+            raise MalformedResponseError(
+                f"Membrane answered {method} {path} with {type(body).__name__}, not an object.",
+                data=body,
+            )
+        return body
+
+    @staticmethod
+    def _long_poll(wait: bool, timeout: int | None) -> tuple[dict[str, Any], float | None]:
+        if not wait:
+            return {}, None
+        params: dict[str, Any] = {"wait": "true"}
+        if timeout is not None:
+            params["timeout"] = timeout
+        return params, (timeout if timeout is not None else 30) + LONG_POLL_GRACE_SECONDS
+
+    # -- connections --------------------------------------------------------------
+
+    def ensure_connection(self, *, app_url: str, name: str | None = None) -> dict:
+        body: dict[str, Any] = {"appUrl": app_url}
+        if name is not None:
+            body["name"] = name
+        return self._request_object("POST", "/connections/ensure", json=body)
+
+    def get_connection(
+        self, connection_id: str, *, wait: bool = False, timeout: int | None = None
+    ) -> dict:
+        params, read_timeout = self._long_poll(wait, timeout)
+        if read_timeout is not None:
+            read_timeout = max(read_timeout, self.timeout)
+        return self._request_object(
+            "GET", f"/connections/{_segment(connection_id)}", params=params, timeout=read_timeout
+        )
+
+    def list_connections(self, *, limit: int | None = None, **filters: Any) -> Iterator[dict]:
+        """Every connection, following the cursor; ``limit`` is the page size."""
+        params = dict(filters)
+        if limit is not None:
+            params["limit"] = limit
+        return iter_cursor_items(
+            lambda page_params: self._request("GET", "/connections", params=page_params), params
+        )
+
+    def update_connection(self, connection_id: str, **fields: Any) -> dict:
+        return self._request_object("PATCH", f"/connections/{_segment(connection_id)}", json=fields)
+
+    def archive_connection(self, connection_id: str) -> None:
+        self._request("DELETE", f"/connections/{_segment(connection_id)}")
+
+    def refresh_credentials(self, connection_id: str) -> dict:
+        return self._request_object(
+            "POST", f"/connections/{_segment(connection_id)}/refresh-credentials"
+        )
+
+    def create_connection_request(self, **body: Any) -> dict:
+        return self._request_object("POST", "/connection-requests", json=body)
+
+    def get_connection_request(self, request_id: str) -> dict:
+        return self._request_object("GET", f"/connection-requests/{_segment(request_id)}")
+
+    # -- actions ------------------------------------------------------------------
+
+    def search_actions(self, *, connection_id: str, intent: str, limit: int = 10) -> list[dict]:
+        body = self._request_object(
+            "GET",
+            "/actions",
+            params={"connectionId": connection_id, "intent": intent, "limit": limit},
+        )
+        if not isinstance(body.get("items"), list):
+            raise MalformedResponseError(
+                "Membrane sent an action search answer without an 'items' array.", data=body
+            )
+        return body["items"]
+
+    def get_action(self, action_id: str, *, wait: bool = False, timeout: int | None = None) -> dict:
+        params, read_timeout = self._long_poll(wait, timeout)
+        if read_timeout is not None:
+            read_timeout = max(read_timeout, self.timeout)
+        return self._request_object(
+            "GET", f"/actions/{_segment(action_id)}", params=params, timeout=read_timeout
+        )
+
+    def run_action(self, action_id: str, *, connection_id: str, input: dict | None = None) -> dict:
+        body = self._request_object(
+            "POST",
+            f"/actions/{_segment(action_id)}/run",
+            params={"connectionId": connection_id},
+            json={"input": input or {}},
+        )
+        if "output" not in body:
+            raise MalformedResponseError(
+                "Membrane sent an action run answer without 'output'.", data=body
+            )
+        return body
+
+    # -- proxy ----------------------------------------------------------------------
+
+    def proxy(
+        self,
+        connection_id: str,
+        method: str,
+        path: str,
+        *,
+        query: Query = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+    ) -> ProxyResponse:
+        """Send a request to the PSA API through the connection; ``path`` is PSA-relative.
+
+        Non-2xx answers raise ``PsaError`` (or a Membrane error when Membrane itself refused).
+        """
+        if json is not None and content is not None:
+            raise ValueError("Pass either json or content to proxy(), not both.")
+        response = self._send(
+            method.upper(),
+            f"/connections/{_segment(connection_id)}/proxy/{path.lstrip('/')}",
+            params=query,
+            json=json,
+            content=content,
+            headers=headers,
+        )
+        if not response.is_success:
+            raise psa_error_from_response(response)
+        return ProxyResponse(
+            status_code=response.status_code, headers=response.headers, content=response.content
+        )
+
+    def follow(self, url: str) -> ProxyResponse:
+        """GET an absolute proxy URL taken from a Link header (e.g. ``rel="next"``)."""
+        if not url.startswith(self.base_url + "/"):
+            raise ValueError(f"{url} is not a URL of this Membrane API ({self.base_url}).")
+        response = self._send("GET", url[len(self.base_url) :])
+        if not response.is_success:
+            raise psa_error_from_response(response)
+        return ProxyResponse(
+            status_code=response.status_code, headers=response.headers, content=response.content
+        )
+
+
+def _clean_params(params: Query) -> Any:
+    """Drop ``None`` values and turn booleans into ``true``/``false``."""
+    if params is None:
+        return None
+    items = params.items() if isinstance(params, Mapping) else params
+    cleaned = []
+    for name, value in items:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        cleaned.append((name, value))
+    return cleaned

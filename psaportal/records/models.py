@@ -1,0 +1,827 @@
+"""The local mirror of PSA records, and the history of the syncs that fill it.
+
+Each mirrored record keeps the full PSA JSON in ``data`` plus the typed, indexed columns
+that lists, filters and reports read. ``psa_values(record)`` on each model is the one place
+that maps a PSA record to those columns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+# -- reading PSA JSON ---------------------------------------------------------------
+
+
+def ref_id(record: dict, name: str) -> int | None:
+    """The ``id`` of a reference object such as ``company``, or None."""
+    value = record.get(name)
+    return value.get("id") if isinstance(value, dict) else None
+
+
+def ref_text(record: dict, name: str, member: str = "name", max_length: int = 100) -> str:
+    """A member (``name``/``identifier``) of a reference object, or ""."""
+    value = record.get(name)
+    if isinstance(value, dict):
+        text = value.get(member)
+        return str(text)[:max_length] if text is not None else ""
+    return ""
+
+
+def text(record: dict, name: str, max_length: int = 255) -> str:
+    value = record.get(name)
+    return str(value)[:max_length] if value is not None else ""
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A PSA ISO-8601 timestamp (``2026-01-01T10:00:00Z``) as an aware datetime, or None."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def datetime_field(record: dict, name: str) -> datetime | None:
+    return parse_datetime(record.get(name))
+
+
+def date_field(record: dict, name: str) -> date | None:
+    parsed = parse_datetime(record.get(name))
+    return parsed.date() if parsed else None
+
+
+def number(record: dict, name: str) -> float | None:
+    value = record.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def money(record: dict, name: str) -> Decimal | None:
+    value = record.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def flag(record: dict, name: str) -> bool:
+    return bool(record.get(name))
+
+
+def last_updated(record: dict) -> datetime | None:
+    info = record.get("_info")
+    return parse_datetime(info.get("lastUpdated")) if isinstance(info, dict) else None
+
+
+def date_entered(record: dict) -> datetime | None:
+    info = record.get("_info")
+    return parse_datetime(info.get("dateEntered")) if isinstance(info, dict) else None
+
+
+def member_name(record: dict) -> str:
+    return " ".join(filter(None, [text(record, "firstName"), text(record, "lastName")]))
+
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
+
+
+# -- the mirror -----------------------------------------------------------------------
+
+
+class MirrorRecord(models.Model):
+    """One PSA record as last seen by a sync. Unique per (connection, psa_id) per kind."""
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="+"
+    )
+    psa_id = models.BigIntegerField()
+    data = models.JSONField(default=dict, help_text="The full PSA record.")
+    display_name = models.CharField(max_length=255, blank=True)
+    search_text = models.TextField(
+        blank=True, help_text="Lower-cased text of the registry's search fields."
+    )
+    last_updated = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="The PSA's _info/lastUpdated."
+    )
+    synced_at = models.DateTimeField(help_text="When a sync last saw this record.")
+
+    class Meta:
+        abstract = True
+        ordering = ["-psa_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "psa_id"], name="%(app_label)s_%(class)s_unique_psa_id"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name or f"#{self.psa_id}"
+
+    @classmethod
+    def psa_values(cls, record: dict) -> dict[str, Any]:
+        """Typed column values from a PSA record; each kind adds its own."""
+        return {"display_name": text(record, "name")}
+
+    @classmethod
+    def typed_field_names(cls) -> list[str]:
+        """Every column a sync writes (what an upsert updates on conflict)."""
+        skip = {"id", "connection", "psa_id"}
+        return [f.name for f in cls._meta.concrete_fields if f.name not in skip]
+
+
+class Ticket(MirrorRecord):
+    summary = models.CharField(max_length=255, blank=True)
+    record_type = models.CharField(max_length=32, blank=True)
+    board_id = models.BigIntegerField(null=True, blank=True)
+    board_name = models.CharField(max_length=100, blank=True)
+    status_id = models.BigIntegerField(null=True, blank=True)
+    status_name = models.CharField(max_length=100, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_identifier = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    contact_id = models.BigIntegerField(null=True, blank=True)
+    contact_name = models.CharField(max_length=100, blank=True)
+    owner_identifier = models.CharField(max_length=100, blank=True, db_index=True)
+    owner_name = models.CharField(max_length=100, blank=True)
+    priority_id = models.BigIntegerField(null=True, blank=True)
+    priority_name = models.CharField(max_length=100, blank=True)
+    type_name = models.CharField(max_length=100, blank=True)
+    severity = models.CharField(max_length=16, blank=True)
+    impact = models.CharField(max_length=16, blank=True)
+    closed_flag = models.BooleanField(default=False)
+    date_entered = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_date = models.DateTimeField(null=True, blank=True)
+    required_date = models.DateTimeField(null=True, blank=True)
+    actual_hours = models.FloatField(null=True, blank=True)
+    budget_hours = models.FloatField(null=True, blank=True)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [
+            models.Index(fields=["connection", "closed_flag", "last_updated"], name="tk_open_upd"),
+            models.Index(fields=["connection", "status_name"], name="tk_status"),
+            models.Index(fields=["connection", "board_name"], name="tk_board"),
+            models.Index(fields=["connection", "priority_name"], name="tk_priority"),
+            models.Index(fields=["connection", "synced_at"], name="tk_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": text(record, "summary"),
+            "summary": text(record, "summary"),
+            "record_type": text(record, "recordType", 32),
+            "board_id": ref_id(record, "board"),
+            "board_name": ref_text(record, "board"),
+            "status_id": ref_id(record, "status"),
+            "status_name": ref_text(record, "status"),
+            "company_id": ref_id(record, "company"),
+            "company_identifier": ref_text(record, "company", "identifier"),
+            "company_name": ref_text(record, "company"),
+            "contact_id": ref_id(record, "contact"),
+            "contact_name": ref_text(record, "contact") or text(record, "contactName", 100),
+            "owner_identifier": ref_text(record, "owner", "identifier"),
+            "owner_name": ref_text(record, "owner"),
+            "priority_id": ref_id(record, "priority"),
+            "priority_name": ref_text(record, "priority"),
+            "type_name": ref_text(record, "type"),
+            "severity": text(record, "severity", 16),
+            "impact": text(record, "impact", 16),
+            "closed_flag": flag(record, "closedFlag"),
+            "date_entered": date_entered(record),
+            "closed_date": datetime_field(record, "closedDate"),
+            "required_date": datetime_field(record, "requiredDate"),
+            "actual_hours": number(record, "actualHours"),
+            "budget_hours": number(record, "budgetHours"),
+        }
+
+
+class Company(MirrorRecord):
+    identifier = models.CharField(max_length=100, blank=True, db_index=True)
+    name = models.CharField(max_length=255, blank=True)
+    status_name = models.CharField(max_length=100, blank=True)
+    type_names = models.CharField(max_length=255, blank=True)
+    phone_number = models.CharField(max_length=50, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    territory_name = models.CharField(max_length=100, blank=True)
+    market_name = models.CharField(max_length=100, blank=True)
+    deleted_flag = models.BooleanField(default=False)
+
+    class Meta(MirrorRecord.Meta):
+        verbose_name_plural = "companies"
+        indexes = [
+            models.Index(fields=["connection", "name"], name="co_name"),
+            models.Index(fields=["connection", "status_name"], name="co_status"),
+            models.Index(fields=["connection", "synced_at"], name="co_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        types = record.get("types") if isinstance(record.get("types"), list) else []
+        return {
+            "display_name": text(record, "name"),
+            "identifier": text(record, "identifier", 100),
+            "name": text(record, "name"),
+            "status_name": ref_text(record, "status"),
+            "type_names": ", ".join(
+                str(item.get("name")) for item in types if isinstance(item, dict)
+            )[:255],
+            "phone_number": text(record, "phoneNumber", 50),
+            "website": text(record, "website"),
+            "city": text(record, "city", 100),
+            "state": text(record, "state", 100),
+            "territory_name": ref_text(record, "territory"),
+            "market_name": ref_text(record, "market"),
+            "deleted_flag": flag(record, "deletedFlag"),
+        }
+
+
+def _communication(record: dict, kind: str) -> str:
+    """The default (or first) email/phone value of a contact."""
+    items = record.get("communicationItems")
+    if not isinstance(items, list):
+        return ""
+    matching = [
+        item
+        for item in items
+        if isinstance(item, dict) and item.get("communicationType") == kind and item.get("value")
+    ]
+    matching.sort(key=lambda item: not item.get("defaultFlag"))
+    return str(matching[0]["value"])[:250] if matching else ""
+
+
+class Contact(MirrorRecord):
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=250, blank=True)
+    phone = models.CharField(max_length=250, blank=True)
+    inactive_flag = models.BooleanField(default=False)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [
+            models.Index(fields=["connection", "last_name", "first_name"], name="ct_name"),
+            models.Index(fields=["connection", "synced_at"], name="ct_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": member_name(record),
+            "first_name": text(record, "firstName", 100),
+            "last_name": text(record, "lastName", 100),
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "title": text(record, "title", 100),
+            "email": _communication(record, "Email"),
+            "phone": _communication(record, "Phone"),
+            "inactive_flag": flag(record, "inactiveFlag"),
+        }
+
+
+class Project(MirrorRecord):
+    name = models.CharField(max_length=255, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    board_name = models.CharField(max_length=100, blank=True)
+    status_name = models.CharField(max_length=100, blank=True)
+    type_name = models.CharField(max_length=100, blank=True)
+    manager_identifier = models.CharField(max_length=100, blank=True)
+    manager_name = models.CharField(max_length=100, blank=True)
+    billing_method = models.CharField(max_length=32, blank=True)
+    estimated_start = models.DateTimeField(null=True, blank=True)
+    estimated_end = models.DateTimeField(null=True, blank=True)
+    actual_hours = models.FloatField(null=True, blank=True)
+    budget_hours = models.FloatField(null=True, blank=True)
+    percent_complete = models.FloatField(null=True, blank=True)
+    closed_flag = models.BooleanField(default=False)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [
+            models.Index(fields=["connection", "closed_flag", "last_updated"], name="pj_open_upd"),
+            models.Index(fields=["connection", "synced_at"], name="pj_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": text(record, "name"),
+            "name": text(record, "name"),
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "board_name": ref_text(record, "board"),
+            "status_name": ref_text(record, "status"),
+            "type_name": ref_text(record, "type"),
+            "manager_identifier": ref_text(record, "manager", "identifier"),
+            "manager_name": ref_text(record, "manager"),
+            "billing_method": text(record, "billingMethod", 32),
+            "estimated_start": datetime_field(record, "estimatedStart"),
+            "estimated_end": datetime_field(record, "estimatedEnd"),
+            "actual_hours": number(record, "actualHours"),
+            "budget_hours": number(record, "budgetHours"),
+            "percent_complete": number(record, "percentComplete"),
+            "closed_flag": flag(record, "closedFlag"),
+        }
+
+
+class Opportunity(MirrorRecord):
+    name = models.CharField(max_length=255, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    stage_name = models.CharField(max_length=100, blank=True)
+    status_name = models.CharField(max_length=100, blank=True)
+    probability_name = models.CharField(max_length=100, blank=True)
+    type_name = models.CharField(max_length=100, blank=True)
+    sales_rep_identifier = models.CharField(max_length=100, blank=True)
+    sales_rep_name = models.CharField(max_length=100, blank=True)
+    expected_close_date = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_date = models.DateTimeField(null=True, blank=True)
+    total_sales = models.DecimalField(**MONEY)
+
+    class Meta(MirrorRecord.Meta):
+        verbose_name_plural = "opportunities"
+        indexes = [
+            models.Index(fields=["connection", "status_name"], name="op_status"),
+            models.Index(fields=["connection", "synced_at"], name="op_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": text(record, "name"),
+            "name": text(record, "name"),
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "stage_name": ref_text(record, "stage"),
+            "status_name": ref_text(record, "status"),
+            "probability_name": ref_text(record, "probability"),
+            "type_name": ref_text(record, "type"),
+            "sales_rep_identifier": ref_text(record, "primarySalesRep", "identifier"),
+            "sales_rep_name": ref_text(record, "primarySalesRep"),
+            "expected_close_date": datetime_field(record, "expectedCloseDate"),
+            "closed_date": datetime_field(record, "closedDate"),
+            "total_sales": money(record, "totalSales"),
+        }
+
+
+class TimeEntry(MirrorRecord):
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    charge_to_id = models.BigIntegerField(null=True, blank=True)
+    charge_to_type = models.CharField(max_length=32, blank=True)
+    ticket_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    project_id = models.BigIntegerField(null=True, blank=True)
+    member_identifier = models.CharField(max_length=100, blank=True)
+    member_name = models.CharField(max_length=100, blank=True)
+    work_type_name = models.CharField(max_length=100, blank=True)
+    time_start = models.DateTimeField(null=True, blank=True)
+    work_date = models.DateField(null=True, blank=True, help_text="The date of time_start.")
+    time_end = models.DateTimeField(null=True, blank=True)
+    actual_hours = models.FloatField(null=True, blank=True)
+    hours_billed = models.FloatField(null=True, blank=True)
+    billable_option = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+
+    class Meta(MirrorRecord.Meta):
+        verbose_name_plural = "time entries"
+        indexes = [
+            models.Index(fields=["connection", "work_date"], name="te_date"),
+            models.Index(fields=["connection", "member_identifier", "work_date"], name="te_member"),
+            models.Index(fields=["connection", "charge_to_type", "charge_to_id"], name="te_charge"),
+            models.Index(fields=["connection", "synced_at"], name="te_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        member = ref_text(record, "member")
+        start = datetime_field(record, "timeStart")
+        hours = number(record, "actualHours")
+        return {
+            "display_name": f"{member or 'Time'} {start.date() if start else ''} {hours or ''}h"[
+                :255
+            ],
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "charge_to_id": record.get("chargeToId")
+            if isinstance(record.get("chargeToId"), int)
+            else None,
+            "charge_to_type": text(record, "chargeToType", 32),
+            "ticket_id": ref_id(record, "ticket"),
+            "project_id": ref_id(record, "project"),
+            "member_identifier": ref_text(record, "member", "identifier"),
+            "member_name": member,
+            "work_type_name": ref_text(record, "workType"),
+            "time_start": start,
+            "work_date": start.date() if start else None,
+            "time_end": datetime_field(record, "timeEnd"),
+            "actual_hours": hours,
+            "hours_billed": number(record, "hoursBilled"),
+            "billable_option": text(record, "billableOption", 16),
+            "status": text(record, "status", 32),
+        }
+
+
+class Product(MirrorRecord):
+    catalog_identifier = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    quantity = models.FloatField(null=True, blank=True)
+    price = models.DecimalField(**MONEY)
+    cost = models.DecimalField(**MONEY)
+    billable_option = models.CharField(max_length=16, blank=True)
+    product_class = models.CharField(max_length=32, blank=True)
+    charge_to_id = models.BigIntegerField(null=True, blank=True)
+    charge_to_type = models.CharField(max_length=32, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    ticket_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    project_id = models.BigIntegerField(null=True, blank=True)
+    opportunity_id = models.BigIntegerField(null=True, blank=True)
+    cancelled_flag = models.BooleanField(default=False)
+    purchase_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [models.Index(fields=["connection", "synced_at"], name="pr_synced")]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": text(record, "description")
+            or ref_text(record, "catalogItem", "identifier"),
+            "catalog_identifier": ref_text(record, "catalogItem", "identifier"),
+            "description": text(record, "description"),
+            "quantity": number(record, "quantity"),
+            "price": money(record, "price"),
+            "cost": money(record, "cost"),
+            "billable_option": text(record, "billableOption", 16),
+            "product_class": text(record, "productClass", 32),
+            "charge_to_id": record.get("chargeToId")
+            if isinstance(record.get("chargeToId"), int)
+            else None,
+            "charge_to_type": text(record, "chargeToType", 32),
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "ticket_id": ref_id(record, "ticket"),
+            "project_id": ref_id(record, "project"),
+            "opportunity_id": ref_id(record, "opportunity"),
+            "cancelled_flag": flag(record, "cancelledFlag"),
+            "purchase_date": datetime_field(record, "purchaseDate"),
+        }
+
+
+class ExpenseEntry(MirrorRecord):
+    member_identifier = models.CharField(max_length=100, blank=True)
+    member_name = models.CharField(max_length=100, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    charge_to_id = models.BigIntegerField(null=True, blank=True)
+    charge_to_type = models.CharField(max_length=32, blank=True)
+    ticket_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    type_name = models.CharField(max_length=100, blank=True)
+    amount = models.DecimalField(**MONEY)
+    bill_amount = models.DecimalField(**MONEY)
+    billable_option = models.CharField(max_length=16, blank=True)
+    billable = models.BooleanField(default=False, help_text="billableOption is Billable.")
+    expense_date = models.DateField(null=True, blank=True)
+    payment_method_name = models.CharField(max_length=100, blank=True)
+    classification_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+
+    class Meta(MirrorRecord.Meta):
+        verbose_name_plural = "expense entries"
+        indexes = [
+            models.Index(fields=["connection", "expense_date"], name="ex_date"),
+            models.Index(fields=["connection", "synced_at"], name="ex_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        billable_option = text(record, "billableOption", 16)
+        amount = money(record, "amount")
+        type_name = ref_text(record, "type")
+        return {
+            "display_name": f"{type_name or 'Expense'} {amount if amount is not None else ''}",
+            "member_identifier": ref_text(record, "member", "identifier"),
+            "member_name": ref_text(record, "member"),
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "charge_to_id": record.get("chargeToId")
+            if isinstance(record.get("chargeToId"), int)
+            else None,
+            "charge_to_type": text(record, "chargeToType", 32),
+            "ticket_id": ref_id(record, "ticket"),
+            "type_name": type_name,
+            "amount": amount,
+            "bill_amount": money(record, "billAmount"),
+            "billable_option": billable_option,
+            "billable": billable_option == "Billable",
+            "expense_date": date_field(record, "date"),
+            "payment_method_name": ref_text(record, "paymentMethod"),
+            "classification_name": ref_text(record, "classification"),
+            "status": text(record, "status", 32),
+        }
+
+
+class Configuration(MirrorRecord):
+    name = models.CharField(max_length=255, blank=True)
+    type_name = models.CharField(max_length=100, blank=True)
+    status_name = models.CharField(max_length=100, blank=True)
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    company_name = models.CharField(max_length=100, blank=True)
+    contact_id = models.BigIntegerField(null=True, blank=True)
+    contact_name = models.CharField(max_length=100, blank=True)
+    manufacturer_name = models.CharField(max_length=100, blank=True)
+    serial_number = models.CharField(max_length=250, blank=True)
+    model_number = models.CharField(max_length=100, blank=True)
+    tag_number = models.CharField(max_length=100, blank=True)
+    ip_address = models.CharField(max_length=100, blank=True)
+    os_type = models.CharField(max_length=250, blank=True)
+    last_login_name = models.CharField(max_length=100, blank=True)
+    installation_date = models.DateTimeField(null=True, blank=True)
+    warranty_expiration_date = models.DateTimeField(null=True, blank=True, db_index=True)
+    active_flag = models.BooleanField(default=False)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [
+            models.Index(fields=["connection", "type_name"], name="cf_type"),
+            models.Index(fields=["connection", "synced_at"], name="cf_synced"),
+        ]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": text(record, "name"),
+            "name": text(record, "name"),
+            "type_name": ref_text(record, "type"),
+            "status_name": ref_text(record, "status"),
+            "company_id": ref_id(record, "company"),
+            "company_name": ref_text(record, "company"),
+            "contact_id": ref_id(record, "contact"),
+            "contact_name": ref_text(record, "contact"),
+            "manufacturer_name": ref_text(record, "manufacturer"),
+            "serial_number": text(record, "serialNumber", 250),
+            "model_number": text(record, "modelNumber", 100),
+            "tag_number": text(record, "tagNumber", 100),
+            "ip_address": text(record, "ipAddress", 100),
+            "os_type": text(record, "osType", 250),
+            "last_login_name": text(record, "lastLoginName", 100),
+            "installation_date": datetime_field(record, "installationDate"),
+            "warranty_expiration_date": datetime_field(record, "warrantyExpirationDate"),
+            "active_flag": flag(record, "activeFlag"),
+        }
+
+
+# -- lookups the lists need ------------------------------------------------------------
+
+
+class Member(MirrorRecord):
+    identifier = models.CharField(max_length=100, blank=True, db_index=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=250, blank=True)
+    inactive_flag = models.BooleanField(default=False)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [models.Index(fields=["connection", "synced_at"], name="mb_synced")]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": member_name(record) or text(record, "identifier"),
+            "identifier": text(record, "identifier", 100),
+            "first_name": text(record, "firstName", 100),
+            "last_name": text(record, "lastName", 100),
+            "email": text(record, "officeEmail", 250),
+            "inactive_flag": flag(record, "inactiveFlag"),
+        }
+
+
+class Board(MirrorRecord):
+    name = models.CharField(max_length=100, blank=True)
+    inactive_flag = models.BooleanField(default=False)
+    project_flag = models.BooleanField(default=False)
+
+    class Meta(MirrorRecord.Meta):
+        indexes = [models.Index(fields=["connection", "synced_at"], name="bd_synced")]
+
+    @classmethod
+    def psa_values(cls, record):
+        return {
+            "display_name": text(record, "name"),
+            "name": text(record, "name", 100),
+            "inactive_flag": flag(record, "inactiveFlag"),
+            "project_flag": flag(record, "projectFlag"),
+        }
+
+
+class BoardStatus(MirrorRecord):
+    name = models.CharField(max_length=100, blank=True)
+    board_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    board_name = models.CharField(max_length=100, blank=True)
+    closed_status = models.BooleanField(default=False)
+    default_flag = models.BooleanField(default=False)
+    inactive = models.BooleanField(default=False)
+    sort_order = models.IntegerField(null=True, blank=True)
+
+    class Meta(MirrorRecord.Meta):
+        verbose_name_plural = "board statuses"
+        indexes = [models.Index(fields=["connection", "synced_at"], name="bs_synced")]
+
+    @classmethod
+    def psa_values(cls, record):
+        sort_order = record.get("sortOrder")
+        return {
+            "display_name": text(record, "name"),
+            "name": text(record, "name", 100),
+            "board_id": ref_id(record, "board"),
+            "board_name": ref_text(record, "board"),
+            "closed_status": flag(record, "closedStatus"),
+            "default_flag": flag(record, "defaultFlag"),
+            "inactive": flag(record, "inactive"),
+            "sort_order": sort_order if isinstance(sort_order, int) else None,
+        }
+
+
+class Priority(MirrorRecord):
+    name = models.CharField(max_length=100, blank=True)
+    color = models.CharField(max_length=32, blank=True)
+    sort_order = models.IntegerField(null=True, blank=True)
+
+    class Meta(MirrorRecord.Meta):
+        verbose_name_plural = "priorities"
+        indexes = [models.Index(fields=["connection", "synced_at"], name="pt_synced")]
+
+    @classmethod
+    def psa_values(cls, record):
+        sort_order = record.get("sortOrder")
+        return {
+            "display_name": text(record, "name"),
+            "name": text(record, "name", 100),
+            "color": text(record, "color", 32),
+            "sort_order": sort_order if isinstance(sort_order, int) else None,
+        }
+
+
+# -- sync bookkeeping ----------------------------------------------------------------
+
+
+class SyncRun(models.Model):
+    """One full or incremental sync of one record kind: progress, counts and errors."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHING = "finishing", "Finishing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    kind = models.CharField(max_length=32, help_text="Registry key, e.g. 'tickets'.")
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_runs"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    records_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The PSA's count at the start of a full sync."
+    )
+    pages_total = models.PositiveIntegerField(default=0)
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_failed = models.PositiveIntegerField(default=0)
+    records_seen = models.PositiveIntegerField(default=0)
+    records_upserted = models.PositiveIntegerField(default=0)
+    records_deleted = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0, help_text="PSA requests made.")
+    error = models.TextField(blank=True)
+    watermark = models.DateTimeField(
+        null=True, blank=True, help_text="Newest lastUpdated seen by this run."
+    )
+    since = models.DateTimeField(
+        null=True, blank=True, help_text="Incremental: asks for records updated after this."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["connection", "kind", "-created_at"], name="sr_history")]
+
+    def __str__(self):
+        return f"{self.mode} sync of {self.kind} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class SyncPage(models.Model):
+    """One page of a sync run; finishing it twice counts once (tasks may run twice)."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()
+    after_id = models.BigIntegerField(
+        default=0, help_text="Forward-only paging: this page holds the ids above this one."
+    )
+    parent_id = models.BigIntegerField(
+        null=True, blank=True, help_text="For nested kinds (board statuses): the parent's id."
+    )
+    done = models.BooleanField(default=False)
+    failed = models.BooleanField(default=False)
+    records = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="records_syncpage_unique")
+        ]
+
+    def __str__(self):
+        return f"page {self.number} of run {self.run_id}"
+
+
+class SyncState(models.Model):
+    """Where syncing a kind stands for a connection: the incremental watermark."""
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="sync_states"
+    )
+    kind = models.CharField(max_length=32)
+    watermark = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Max _info/lastUpdated seen; incremental syncs ask for newer records.",
+    )
+    last_full_sync_at = models.DateTimeField(null=True, blank=True)
+    last_incremental_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "kind"], name="records_syncstate_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.watermark}"
+
+    @property
+    def last_synced_at(self):
+        times = [t for t in (self.last_full_sync_at, self.last_incremental_at) if t]
+        return max(times) if times else None
+
+
+# -- list views a user keeps -----------------------------------------------------------
+
+
+class SavedView(models.Model):
+    """A named list view (filters, search, sort, page size) one user keeps for one kind."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    kind = models.CharField(max_length=32, help_text="Registry key, e.g. 'tickets'.")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True, help_text="The list URL's query.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "name"], name="records_savedview_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.kind})"

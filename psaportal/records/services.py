@@ -1,0 +1,526 @@
+"""Syncing the mirror: starting sync jobs, running their kinds page by page, finishing them.
+
+A sync job (one ``Job`` row) holds one ``SyncRun`` per record kind, run one kind after
+another in ``registry.sync_order()``. A run is a chain of page tasks (``SyncPage`` rows):
+each page task fetches its page, claims the next page for another worker, then stores its
+own records. A full run first asks the PSA for the count (its page total) and, once every
+page is stored, removes the mirrored records it did not see; an incremental run asks only
+for records whose ``_info/lastUpdated`` is newer than the kind's watermark (less an
+overlap). Tasks (tasks.py) are thin shells around these functions; the functions are
+idempotent, so a task that runs twice does no harm.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from psaportal.connections.client import membrane_client
+from psaportal.connections.models import Connection
+from psaportal.jobs import services as job_services
+from psaportal.jobs.models import Job
+from psaportal.membrane import MembraneError, NotFoundError, PsaError
+from psaportal.records import registry, sync
+from psaportal.records.models import Board, SyncPage, SyncRun, SyncState
+
+SYNC_JOB = "records.sync"
+REFRESH_JOB = "records.refresh"
+MODES = (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL)
+#: A sync job with no progress for this long is taken as dead (its worker was lost).
+STALE_AFTER = timedelta(minutes=15)
+#: How often one PSA request is tried before its run is given up.
+MAX_ATTEMPTS = 8
+#: Longest wait honoured from a Retry-After header, and the base of the backoff without one.
+MAX_RETRY_AFTER = 300
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 60
+ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING)
+
+
+class SyncProblem(Exception):
+    """A sync that cannot be started, in words an admin can act on."""
+
+
+# -- starting work (views, the beat schedule and the admin call these) --------------------
+
+
+def sync_start(*, connection: Connection, kinds, mode: str = "full", user=None, label="") -> Job:
+    """Queue a sync of ``kinds`` (registry keys) and return its Job.
+
+    A kind never fully synced gets a full sync even when an incremental one was asked for;
+    board statuses (a small nested lookup) are always synced in full. While another sync
+    job of this connection is still going, that job is returned instead of a second one.
+    """
+    if mode not in MODES:
+        raise SyncProblem(f"Unknown sync mode {mode!r}; use full or incremental.")
+    unknown = [key for key in kinds if registry.get_kind(key) is None]
+    if unknown:
+        raise SyncProblem(f"Unknown record kind(s): {', '.join(map(str, unknown))}.")
+    wanted = set(kinds)
+    ordered = [key for key in registry.sync_order() if key in wanted]
+    if not ordered:
+        raise SyncProblem("Choose at least one record kind to sync.")
+    from psaportal.records import tasks
+
+    with transaction.atomic():
+        active = sync_job_active(connection=connection)
+        if active is not None:
+            return active
+        watermarks = dict(
+            SyncState.objects.filter(connection=connection, kind__in=ordered).values_list(
+                "kind", "watermark"
+            )
+        )
+        runs = []
+        for key in ordered:
+            kind = registry.get_kind(key)
+            run_mode = mode
+            if kind.parent or watermarks.get(key) is None:
+                run_mode = SyncRun.Mode.FULL
+            runs.append((key, run_mode))
+        job = job_services.job_start(
+            kind=SYNC_JOB,
+            label=label or _job_label(ordered, mode),
+            user=user,
+            task=tasks.sync_advance,
+        )
+        SyncRun.objects.bulk_create(
+            SyncRun(
+                connection=connection,
+                kind=key,
+                mode=run_mode,
+                job=job,
+                started_by=job.started_by,
+            )
+            for key, run_mode in runs
+        )
+    return job
+
+
+def sync_all_start(*, connection: Connection, mode: str = "full", user=None) -> Job:
+    """Sync every record kind and lookup (what an admin's "sync all" starts)."""
+    return sync_start(connection=connection, kinds=registry.sync_order(), mode=mode, user=user)
+
+
+def sync_scheduled_start() -> Job | None:
+    """The beat schedule's incremental sync of everything, if connected and not already busy."""
+    from psaportal.connections.selectors import connection_ready
+
+    connection = connection_ready()
+    if connection is None:
+        return None
+    return sync_start(
+        connection=connection,
+        kinds=registry.sync_order(),
+        mode=SyncRun.Mode.INCREMENTAL,
+        label="Scheduled sync of all records",
+    )
+
+
+def _job_label(kinds: list[str], mode: str) -> str:
+    what = "all records" if len(kinds) > 1 else registry.get_kind(kinds[0]).plural
+    return f"{'Full' if mode == SyncRun.Mode.FULL else 'Incremental'} sync of {what}"
+
+
+def sync_job_active(*, connection: Connection) -> Job | None:
+    """The unfinished sync job of this connection; a stale one is failed and forgotten."""
+    job = (
+        Job.objects.filter(
+            kind=SYNC_JOB,
+            sync_runs__connection=connection,
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+        )
+        .order_by("-created_at")
+        .distinct()
+        .first()
+    )
+    if job is None:
+        return None
+    if job.updated_at < timezone.now() - STALE_AFTER:
+        message = "This sync stopped making progress (its worker may have been lost)."
+        _fail_unfinished_runs(job_id=job.pk, error=message)
+        job_services.job_fail(job_id=job.pk, error=message)
+        return None
+    return job
+
+
+def _fail_unfinished_runs(*, job_id: int, error: str) -> None:
+    SyncRun.objects.filter(job_id=job_id, status__in=ACTIVE_RUN).update(
+        status=SyncRun.Status.FAILED, error=error, finished_at=timezone.now()
+    )
+
+
+# -- a job: one kind after another -------------------------------------------------------
+
+
+def sync_job_next_run(*, job_id: int) -> int | None:
+    """The next queued run of the job, or None; with nothing left to run, finish the job."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return None
+    if job.status == Job.Status.QUEUED:
+        job_services.job_mark_running(job_id=job_id)
+    runs = list(SyncRun.objects.filter(job_id=job_id))
+    if any(run.status in (SyncRun.Status.RUNNING, SyncRun.Status.FINISHING) for run in runs):
+        return None  # the run in progress advances the job when it ends
+    order = {key: index for index, key in enumerate(registry.sync_order())}
+    queued = sorted(
+        (run for run in runs if run.status == SyncRun.Status.QUEUED),
+        key=lambda run: order.get(run.kind, len(order)),
+    )
+    if queued:
+        return queued[0].pk
+    _job_finish(job_id=job_id, runs=runs)
+    return None
+
+
+def _job_finish(*, job_id: int, runs: list[SyncRun]) -> None:
+    failed = [run for run in runs if run.status == SyncRun.Status.FAILED]
+    seen = sum(run.records_seen for run in runs)
+    deleted = sum(run.records_deleted for run in runs)
+    requests = sum(run.requests for run in runs)
+    result = {
+        "runs": [run.pk for run in runs],
+        "records_seen": seen,
+        "records_deleted": deleted,
+        "requests": requests,
+    }
+    if failed:
+        errors = "; ".join(f"{run.kind}: {run.error or 'failed'}" for run in failed)
+        job_services.job_fail(job_id=job_id, error=f"Sync failed for {errors}"[:2000])
+        return
+    summary = f"Synced {seen:,} records of {len(runs)} kind{'s' if len(runs) != 1 else ''}"
+    if deleted:
+        summary += f"; removed {deleted:,} deleted in the PSA"
+    job_services.job_progress(job_id=job_id, done=_pages_done(job_id), total=None)
+    job_services.job_succeed(job_id=job_id, summary=summary + ".", result=result)
+
+
+def _pages_done(job_id: int) -> int:
+    return SyncRun.objects.filter(job_id=job_id).aggregate(done=Sum("pages_done"))["done"] or 0
+
+
+def _job_progress(*, run: SyncRun, note: str = "") -> None:
+    if run.job_id is None:
+        return
+    totals = SyncRun.objects.filter(job_id=run.job_id).aggregate(
+        done=Sum("pages_done"), total=Sum("pages_total")
+    )
+    kind = registry.get_kind(run.kind)
+    name = kind.plural if kind else run.kind
+    summary = note or (
+        f"{name.capitalize()}: page {run.pages_done} of {max(run.pages_total, run.pages_done)}"
+        f" · {run.records_seen:,} records"
+    )
+    job_services.job_progress(
+        job_id=run.job_id,
+        done=totals["done"] or 0,
+        total=max(totals["total"] or 0, totals["done"] or 0),
+        summary=summary,
+    )
+
+
+# -- a run: begin, pages, finish ------------------------------------------------------
+
+
+def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
+    """Start a queued run: count (full) and queue its first page. Returns that page's number.
+
+    Returns None when there is no page to fetch (another worker began the run, it is
+    over, or the PSA holds no such records, in which case the run is finished here).
+    ``resuming`` is a retry of this same begin after its count request failed.
+    Raises ``MembraneError`` when the count request fails (the task retries it).
+    """
+    claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.RUNNING, started_at=sync.database_now()
+    )
+    run = SyncRun.objects.select_related("connection").filter(pk=run_id).first()
+    if run is None or run.status != SyncRun.Status.RUNNING:
+        return None
+    if not claimed and (not resuming or run.pages.exists()):
+        return None  # another worker began it; its page chain is under way
+    kind = registry.get_kind(run.kind)
+    first = SyncPage(run=run, number=1)
+    if kind.parent:
+        parents = _parent_ids(connection_id=run.connection_id, after=None)
+        SyncRun.objects.filter(pk=run_id).update(pages_total=len(parents))
+        if not parents:
+            sync_run_finish(run_id=run_id)
+            return None
+        first.parent_id = parents[0]
+    elif run.mode == SyncRun.Mode.FULL:
+        SyncRun.objects.filter(pk=run_id).update(requests=F("requests") + 1)
+        count = sync.count_records(
+            client=membrane_client(), connection_id=run.connection.membrane_id, kind=kind
+        )
+        pages = math.ceil(count / sync.PAGE_SIZE)
+        SyncRun.objects.filter(pk=run_id).update(records_total=count, pages_total=pages)
+        if pages == 0:
+            sync_run_finish(run_id=run_id)
+            return None
+    else:
+        state = SyncState.objects.filter(connection_id=run.connection_id, kind=run.kind).first()
+        since = state.watermark - sync.OVERLAP if state and state.watermark else None
+        SyncRun.objects.filter(pk=run_id).update(since=since, pages_total=1)
+    SyncPage.objects.get_or_create(
+        run=run, number=1, defaults={"parent_id": first.parent_id, "after_id": 0}
+    )
+    run.refresh_from_db()
+    _job_progress(run=run, note=f"{kind.plural.capitalize()}: starting")
+    return 1
+
+
+def _parent_ids(*, connection_id: int, after: int | None) -> list[int]:
+    """Board ids in the mirror (board statuses are fetched per board), in id order."""
+    boards = Board.objects.filter(connection_id=connection_id).order_by("psa_id")
+    if after is not None:
+        boards = boards.filter(psa_id__gt=after)
+    return list(boards.values_list("psa_id", flat=True))
+
+
+@dataclass
+class PageWork:
+    """A fetched page on its way into the mirror."""
+
+    run_id: int
+    job_id: int | None
+    number: int
+    page_id: int
+    connection_id: int
+    kind: registry.RecordKind
+    fetched: sync.FetchedPage
+    parent_id: int | None
+
+
+def sync_page_fetch(*, run_id: int, number: int) -> PageWork | None:
+    """Fetch one page of a run. None when there is nothing to do (done, or the run ended).
+
+    Raises ``MembraneError`` when the request fails; the page keeps the error and its
+    attempt count, and the task decides whether to try again.
+    """
+    page = (
+        SyncPage.objects.select_related("run", "run__connection")
+        .filter(run_id=run_id, number=number)
+        .first()
+    )
+    if page is None or page.done or page.run.status != SyncRun.Status.RUNNING:
+        return None
+    run = page.run
+    kind = registry.get_kind(run.kind)
+    SyncPage.objects.filter(pk=page.pk).update(attempts=F("attempts") + 1)
+    SyncRun.objects.filter(pk=run_id).update(requests=F("requests") + 1)
+    try:
+        fetched = sync.fetch_page(
+            client=membrane_client(),
+            connection_id=run.connection.membrane_id,
+            kind=kind,
+            after_id=page.after_id,
+            parent_id=page.parent_id,
+            since=run.since if run.mode == SyncRun.Mode.INCREMENTAL else None,
+        )
+    except MembraneError as error:
+        SyncPage.objects.filter(pk=page.pk).update(error=str(error)[:2000])
+        raise
+    return PageWork(
+        run_id=run_id,
+        job_id=run.job_id,
+        number=number,
+        page_id=page.pk,
+        connection_id=run.connection_id,
+        kind=kind,
+        fetched=fetched,
+        parent_id=page.parent_id,
+    )
+
+
+def sync_page_claim_next(*, work: PageWork) -> tuple[int | None, bool]:
+    """Create the row of the page after ``work`` if there is one: (its number, created).
+
+    ``created`` is False when an earlier try of this page already claimed it, so the
+    caller does not queue it twice.
+    """
+    run = SyncRun.objects.get(pk=work.run_id)
+    fetched = work.fetched
+    after_id, parent_id = None, work.parent_id
+    if fetched.full and fetched.last_id is not None:
+        # A full sync stops at the page count taken at its start: a record created since
+        # has a higher id and a lastUpdated after the watermark, so incremental sync gets it.
+        open_ended = run.mode == SyncRun.Mode.INCREMENTAL or bool(work.kind.parent)
+        if open_ended or work.number < run.pages_total:
+            after_id = fetched.last_id
+    elif work.kind.parent:
+        following = _parent_ids(connection_id=work.connection_id, after=work.parent_id)[:1]
+        if following:
+            after_id, parent_id = 0, following[0]
+    if after_id is None:
+        return None, False
+    number = work.number + 1
+    _, created = SyncPage.objects.get_or_create(
+        run_id=work.run_id, number=number, defaults={"after_id": after_id, "parent_id": parent_id}
+    )
+    if created and number > run.pages_total:
+        SyncRun.objects.filter(pk=work.run_id, pages_total__lt=number).update(pages_total=number)
+    return number, created
+
+
+def sync_page_store(*, work: PageWork) -> bool:
+    """Upsert a fetched page and count it done. True when this finished its run."""
+    with transaction.atomic():
+        stored = sync.store_records(
+            connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
+        )
+        first_time = SyncPage.objects.filter(pk=work.page_id, done=False).update(
+            done=True, records=stored.count, error=""
+        )
+        if first_time:
+            SyncRun.objects.filter(pk=work.run_id).update(
+                pages_done=F("pages_done") + 1,
+                records_seen=F("records_seen") + len(work.fetched.records),
+                records_upserted=F("records_upserted") + stored.count,
+            )
+        if stored.newest is not None:
+            SyncRun.objects.filter(pk=work.run_id).filter(
+                Q(watermark__isnull=True) | Q(watermark__lt=stored.newest)
+            ).update(watermark=stored.newest)
+    run = SyncRun.objects.get(pk=work.run_id)
+    _job_progress(run=run)
+    if SyncPage.objects.filter(run_id=work.run_id, done=False).exists():
+        return False
+    return sync_run_finish(run_id=work.run_id)
+
+
+def sync_run_finish(*, run_id: int) -> bool:
+    """Every page is stored: remove what a full sync did not see, move the watermark.
+
+    Returns True for the one caller that finished the run (several may try at once).
+    """
+    if not SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.FINISHING
+    ):
+        return False
+    run = SyncRun.objects.get(pk=run_id)
+    kind = registry.get_kind(run.kind)
+    deleted = 0
+    with transaction.atomic():
+        if run.mode == SyncRun.Mode.FULL:
+            deleted = sync.delete_unseen(
+                connection_id=run.connection_id, kind=kind, before=run.started_at
+            )
+        _move_watermark(run=run)
+        SyncRun.objects.filter(pk=run_id).update(
+            status=SyncRun.Status.SUCCEEDED,
+            records_deleted=deleted,
+            finished_at=sync.database_now(),
+        )
+    run.refresh_from_db()
+    _job_progress(run=run)
+    return True
+
+
+def _move_watermark(*, run: SyncRun) -> None:
+    """The kind's watermark after a run: everything changed before it is in the mirror.
+
+    Never later than the run's start: a record changed while the run went on may have been
+    on a page read before the change, so the next incremental sync must ask for it again.
+    """
+    state, _ = SyncState.objects.select_for_update().get_or_create(
+        connection_id=run.connection_id, kind=run.kind
+    )
+    started = run.started_at
+    newest = run.watermark
+    now = timezone.now()
+    if run.mode == SyncRun.Mode.FULL:
+        state.watermark = min(newest, started) if newest else started
+        state.last_full_sync_at = now
+    else:
+        if newest is not None:
+            candidate = min(newest, started)
+            state.watermark = max(state.watermark, candidate) if state.watermark else candidate
+        state.last_incremental_at = now
+    state.save()
+
+
+def sync_run_fail(*, run_id: int, error: str, page_number: int | None = None) -> bool:
+    """Give a run up with ``error``. True when this call ended it."""
+    if page_number is not None:
+        SyncPage.objects.filter(run_id=run_id, number=page_number).update(
+            failed=True, error=error[:2000]
+        )
+        SyncRun.objects.filter(pk=run_id).update(pages_failed=F("pages_failed") + 1)
+    ended = SyncRun.objects.filter(pk=run_id, status__in=ACTIVE_RUN).update(
+        status=SyncRun.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is not None:
+        _job_progress(run=run, note=f"{run.kind}: {error}"[:500])
+    return bool(ended)
+
+
+def sync_run_job_id(*, run_id: int) -> int | None:
+    return SyncRun.objects.filter(pk=run_id).values_list("job_id", flat=True).first()
+
+
+def retry_countdown(*, error: MembraneError, attempt: int) -> float:
+    """Seconds to wait before trying a failed PSA request again (``attempt`` from 0)."""
+    if error.retry_after is not None:
+        return min(float(error.retry_after), MAX_RETRY_AFTER)
+    backoff = min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
+    return backoff * random.uniform(0.75, 1.25)
+
+
+def describe_error(error: Exception) -> str:
+    if isinstance(error, MembraneError):
+        return error.message
+    return f"{type(error).__name__}: {error}"
+
+
+def sync_note_wait(*, run_id: int, error: MembraneError, countdown: float) -> None:
+    """Tell the job why it is waiting (e.g. the PSA asked us to slow down)."""
+    job_id = sync_run_job_id(run_id=run_id)
+    if job_id is not None:
+        job_services.job_note_retry(job_id=job_id, error=error.message, countdown=countdown)
+
+
+# -- refreshing one record live ------------------------------------------------------------
+
+
+def record_refresh(*, connection: Connection, kind: str, psa_id: int, user=None) -> Job:
+    """Queue a live re-fetch of one record from the PSA; returns its Job."""
+    entry = registry.get_kind(kind)
+    if entry is None or entry.parent:
+        raise SyncProblem(f"Records of kind {kind!r} cannot be refreshed one by one.")
+    from psaportal.records import tasks
+
+    return job_services.job_start(
+        kind=REFRESH_JOB,
+        label=f"Refresh {entry.singular} #{int(psa_id)} from the PSA",
+        user=user,
+        task=tasks.record_refresh,
+        args=(connection.pk, entry.key, int(psa_id)),
+    )
+
+
+def record_refresh_run(*, connection_id: int, kind: str, psa_id: int) -> str:
+    """GET one record through the proxy and upsert it; a 404 removes it from the mirror."""
+    entry = registry.get_kind(kind)
+    connection = Connection.objects.get(pk=connection_id)
+    try:
+        response = membrane_client().proxy(connection.membrane_id, "GET", entry.record_path(psa_id))
+    except (NotFoundError, PsaError) as error:
+        if error.status != 404:
+            raise
+        removed = sync.delete_record(connection_id=connection_id, kind=entry, psa_id=psa_id)
+        return f"{entry.singular.capitalize()} #{psa_id} no longer exists in the PSA" + (
+            "; removed from the mirror." if removed else "."
+        )
+    record = sync.record_from_body(response.json())
+    if record is None or record["id"] != psa_id:
+        raise SyncProblem(f"The PSA did not send {entry.singular} #{psa_id}.")
+    sync.store_records(connection_id=connection_id, kind=entry, records=[record])
+    return f"{entry.singular.capitalize()} #{psa_id} refreshed from the PSA."

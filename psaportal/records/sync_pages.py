@@ -1,0 +1,108 @@
+"""What the sync page shows (per-kind mirror state, running syncs, history) and what it
+accepts (which kinds, which mode), read from the mirror and the sync bookkeeping."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from psaportal.records import registry
+from psaportal.records.models import SyncRun, SyncState
+
+HISTORY_ROWS = 50
+MODES = {"full": SyncRun.Mode.FULL, "incremental": SyncRun.Mode.INCREMENTAL}
+STATUS_CLASSES = {
+    SyncRun.Status.QUEUED: "queued",
+    SyncRun.Status.RUNNING: "running",
+    SyncRun.Status.FINISHING: "running",
+    SyncRun.Status.SUCCEEDED: "succeeded",
+    SyncRun.Status.FAILED: "failed",
+}
+
+
+def sync_request(*, kind: str, mode: str) -> tuple[list[str], str, str]:
+    """(kind keys in sync order, mode, error message) for a posted sync form."""
+    mode = (mode or "").strip()
+    if mode not in MODES:
+        return [], "", "Choose a full sync or a sync of changes."
+    kind = (kind or "").strip()
+    if kind == "all":
+        return registry.sync_order(), mode, ""
+    if registry.get_kind(kind) is None:
+        return [], "", "There is no such kind of record to sync."
+    return [kind], mode, ""
+
+
+def _took(run: SyncRun) -> str:
+    seconds = run.duration_seconds
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def sync_history(*, connection, limit: int = HISTORY_ROWS) -> list[dict]:
+    runs = SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id")[:limit]
+    return [
+        {
+            "started": run.started_at or run.created_at,
+            "kind": run.kind,
+            "mode": run.get_mode_display(),
+            "status": run.get_status_display(),
+            "status_class": STATUS_CLASSES.get(run.status, "queued"),
+            "pages": f"{run.pages_done}/{run.pages_total}" if run.pages_total else "",
+            "fetched": run.records_seen,
+            "upserted": run.records_upserted,
+            "deleted": run.records_deleted,
+            "requests": run.requests,
+            "took": _took(run),
+            "error": run.error,
+        }
+        for run in runs
+    ]
+
+
+def sync_history_context(*, connection) -> dict:
+    return {"runs": sync_history(connection=connection)}
+
+
+def running_jobs(*, connection) -> list:
+    """The jobs of syncs still under way, newest first, one per job."""
+    runs = (
+        SyncRun.objects.filter(connection=connection, job__isnull=False)
+        .exclude(status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED])
+        .select_related("job")
+        .order_by("-created_at")[:20]
+    )
+    jobs = {}
+    for run in runs:
+        if not run.job.is_finished:
+            jobs.setdefault(run.job_id, run.job)
+    return list(jobs.values())
+
+
+def sync_context(*, connection) -> dict:
+    """Every kind (records and lookups) with its mirrored count and last sync time."""
+    states = {
+        state.kind: state.last_synced_at
+        for state in SyncState.objects.filter(connection=connection)
+    }
+    kinds = []
+    for kind in registry.KINDS:
+        mirrored = kind.model.objects.filter(connection=connection).aggregate(n=Count("pk"))["n"]
+        kinds.append(
+            {
+                "key": kind.key,
+                "plural": kind.plural,
+                "is_lookup": kind.is_lookup,
+                "mirrored": mirrored,
+                "last_synced_at": states.get(kind.key),
+            }
+        )
+    return {
+        "kinds": kinds,
+        "record_kinds": registry.record_kinds(),
+        "sync_page": True,
+        "jobs": running_jobs(connection=connection),
+        **sync_history_context(connection=connection),
+    }

@@ -1,0 +1,261 @@
+"""Records sync and list figures: `make bench BENCH=records` (python tests/bench/run.py records).
+
+Against the machine's PostgreSQL (DATABASE_URL, else a local postgres on 127.0.0.1:5432;
+a throw-away database `psaportal_bench` is created and dropped) and the sandbox over HTTP:
+
+- sync_full_records_per_s / sync_full_requests: a full sync of 100,000 tickets into an
+  empty mirror, timed from `sync_start` to the Job finishing, in a separate worker
+  process running the tasks in-process (one page after another);
+- sync_worker_peak_mb_10k / _100k: that worker process's peak resident memory
+  (ru_maxrss) for a 10,000- and a 100,000-ticket sync;
+- sync_incremental_requests / sync_incremental_s: an incremental sync after 100 tickets
+  were changed through the proxy (PSA requests counted by the sandbox);
+- ticket_list_median_ms / ticket_list_p95_ms: GET of the ticket list page (50 rows, a
+  filter, a sort and a search term, varied per request) through Django's test client over
+  the 100,000 mirrored tickets, 300 requests after 20 warm-up ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "psaportal_bench"
+TICKETS = 100_000
+SMALL_TICKETS = 10_000
+CHANGED = 100
+LIST_REQUESTS = 300
+LIST_WARMUP = 20
+APP_URL = "https://www.connectwise.com/platform/business-management/psa"
+
+
+# -- the parent: sandbox, database, and the worker processes ------------------------------
+
+
+def run() -> None:
+    from psaportal.membrane import MembraneClient
+    from psaportal.sandbox.psa import SeedScale
+    from psaportal.sandbox.testing import start_sandbox
+
+    database_url = _bench_database()
+    try:
+        _migrate(database_url)
+        peaks = {}
+        for tickets in (SMALL_TICKETS, TICKETS):
+            scale = SeedScale(tickets=tickets, time_entries=100, contacts=150)
+            with start_sandbox(scale=scale, build_seconds=0, auto_authorize=True) as sandbox:
+                with MembraneClient(base_url=sandbox.url, token=sandbox.token) as client:
+                    connection = client.ensure_connection(app_url=APP_URL)
+                    connection_id = client.get_connection(connection["id"])["id"]
+                    env = _child_env(database_url, sandbox, connection_id)
+                    _child(env, "reset")
+                    sandbox.reset(connections=False, faults=False)
+                    full = _child(env, "sync", "full")
+                    requests = sandbox.stats()["psa_requests"]
+                    assert full["records"] == tickets, full
+                    peaks[tickets] = full["peak_mb"]
+                    if tickets != TICKETS:
+                        continue
+                    print(f"sync_full_records_per_s: {tickets / full['seconds']:.0f} records/s")
+                    expected = math.ceil(tickets / 1000) + 1
+                    print(f"sync_full_requests: {requests} requests (expected {expected})")
+                    print(f"sync_worker_peak_mb_10k: {peaks[SMALL_TICKETS]:.0f} MB")
+                    print(f"sync_worker_peak_mb_100k: {peaks[TICKETS]:.0f} MB", flush=True)
+
+                    for psa_id in random.Random(5).sample(range(1, tickets + 1), CHANGED):
+                        client.proxy(
+                            connection_id,
+                            "PATCH",
+                            f"/service/tickets/{psa_id}",
+                            json=[{"op": "replace", "path": "summary", "value": f"Bench {psa_id}"}],
+                        )
+                    sandbox.reset(connections=False, faults=False)
+                    incremental = _child(env, "sync", "incremental")
+                    requests = sandbox.stats()["psa_requests"]
+                    assert incremental["records"] >= CHANGED, incremental
+                    print(f"sync_incremental_requests: {requests} requests")
+                    print(f"sync_incremental_s: {incremental['seconds']:.3f} s", flush=True)
+
+                    # DEBUG on only so templates find static files without collectstatic.
+                    listing = _child({**env, "DEBUG": "1"}, "list")
+                    print(f"ticket_list_median_ms: {listing['median_ms']:.1f} ms")
+                    print(f"ticket_list_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+    finally:
+        _drop_database(database_url)
+
+
+def _server_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgres") else DEFAULT_SERVER
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _admin_sql(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_with_database(_server_url(), "postgres"), autocommit=True) as db:
+        db.execute(statement)
+
+
+def _bench_database() -> str:
+    _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    _admin_sql(f"CREATE DATABASE {BENCH_DB}")
+    return _with_database(_server_url(), BENCH_DB)
+
+
+def _drop_database(url: str) -> None:
+    _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def _base_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
+    env.update(
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret-key-not-for-production-use-0123456789",
+        DJANGO_SETTINGS_MODULE="psaportal.settings",
+        SECURE_SSL_REDIRECT="0",
+    )
+    return env
+
+
+def _migrate(database_url: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=_base_env(database_url),
+        check=True,
+    )
+
+
+def _child_env(database_url: str, sandbox, connection_id: str) -> dict[str, str]:
+    env = _base_env(database_url)
+    env.update(
+        MEMBRANE_API_URL=sandbox.url,
+        MEMBRANE_TOKEN=sandbox.token,
+        BENCH_CONNECTION=connection_id,
+    )
+    return env
+
+
+def _child(env: dict[str, str], *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- the children: one Django process each -------------------------------------------------
+
+
+def _setup():
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from psaportal.connections.models import Connection
+
+    connection, _ = Connection.objects.update_or_create(
+        membrane_id=os.environ["BENCH_CONNECTION"],
+        defaults={"state": Connection.State.READY, "connected": True, "is_defunct": False},
+    )
+    return connection
+
+
+def child_reset() -> dict:
+    connection = _setup()
+    from psaportal.records.models import SyncRun, SyncState, Ticket
+
+    Ticket.objects.all().delete()
+    SyncRun.objects.all().delete()
+    SyncState.objects.all().delete()
+    return {"connection": connection.pk}
+
+
+def child_sync(mode: str) -> dict:
+    connection = _setup()
+    from django.db import transaction
+
+    from psaportal.records import services
+    from psaportal.records.models import SyncRun
+
+    started = time.perf_counter()
+    with transaction.atomic():  # the tasks run (in-process) when this commits
+        job = services.sync_start(connection=connection, kinds=["tickets"], mode=mode)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    run = SyncRun.objects.get(job=job)
+    if job.status != "succeeded":
+        raise SystemExit(f"the sync failed: {job.error}")
+    return {
+        "seconds": seconds,
+        "records": run.records_seen,
+        "requests": run.requests,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child_list() -> dict:
+    _setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from psaportal.accounts import roles
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-technician")
+    app_label, codename = roles.VIEW_RECORDS.split(".")
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    client = Client(HTTP_HOST="127.0.0.1", secure=True)
+    client.force_login(user)
+    url = reverse("records:list", args=["tickets"])
+    terms = ["printer", "vpn", "outlook", "backup", "password", "email", "server", "laptop"]
+    sorts = ["-last_updated", "psa_id", "-date_entered", "company_name", "-priority_name"]
+    filters = [{"open": "open"}, {"open": "closed"}, {"priority": "Priority 3 - Normal"}]
+    rng = random.Random(7)
+    timings = []
+    for number in range(LIST_WARMUP + LIST_REQUESTS):
+        query = {"q": rng.choice(terms), "sort": rng.choice(sorts), **rng.choice(filters)}
+        query["page"] = str(rng.randint(1, 3))
+        started = time.perf_counter()
+        response = client.get(url, query)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"the list answered {response.status_code}")
+        if number >= LIST_WARMUP:
+            timings.append(elapsed)
+    timings.sort()
+    return {
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[math.ceil(0.95 * len(timings)) - 1],
+    }
+
+
+if __name__ == "__main__":
+    command, *rest = sys.argv[1:]
+    result = {"reset": child_reset, "sync": child_sync, "list": child_list}[command](*rest)
+    print(json.dumps(result))

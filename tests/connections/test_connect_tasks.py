@@ -1,0 +1,78 @@
+"""The tasks: idempotent, bounded, and the poller reschedules through a real worker."""
+
+import time
+
+import pytest
+
+from psaportal.connections import services, tasks
+from psaportal.connections.models import Connection
+from psaportal.jobs.models import Job
+from tests.connections.helpers import connect, current
+
+
+@pytest.mark.django_db
+def test_a_finished_connect_job_does_nothing_when_run_again(
+    admin_client, wizard_sandbox, django_capture_on_commit_callbacks
+):
+    connect(admin_client, django_capture_on_commit_callbacks)
+    job = Job.objects.get()
+    assert job.status == Job.Status.SUCCEEDED
+    before = wizard_sandbox.stats()["api_requests"]
+    tasks.connection_connect.delay(job.pk)
+    assert wizard_sandbox.stats()["api_requests"] == before
+
+
+@pytest.mark.django_db
+def test_an_outdated_watcher_stops_without_calling_membrane(
+    admin_client, wizard_sandbox, django_capture_on_commit_callbacks
+):
+    connect(admin_client, django_capture_on_commit_callbacks)
+    connection = current()
+    before = wizard_sandbox.stats()["api_requests"]
+    tasks.connection_watch.delay(connection.pk, connection.watcher_job_id + 1, time.time() + 60)
+    tasks.connection_watch.delay(connection.pk, connection.watcher_job_id, time.time() - 1)
+    assert wizard_sandbox.stats()["api_requests"] == before
+
+
+@pytest.mark.django_db
+def test_eager_watch_polls_once_and_does_not_recurse(
+    admin_client, wizard_sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "POLL_WAIT_SECONDS", 1)
+    wizard_sandbox.set_settings(build_seconds=30)
+    started = time.monotonic()
+    connect(admin_client, django_capture_on_commit_callbacks)
+    assert time.monotonic() - started < 5
+    assert current().state == Connection.State.BUILDING
+    assert wizard_sandbox.stats()["api_requests"] == 2  # ensure + one long-poll
+
+
+@pytest.mark.worker
+def test_the_worker_keeps_polling_until_the_admin_authorizes(
+    wizard_sandbox, admin, celery_worker, client_for
+):
+    """Real worker on Redis: nobody presses "check again", the poller notices by itself."""
+    client = client_for(admin)
+    client.post("/connection/connect/", {"intent": "connect"})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        connection = Connection.objects.first()
+        if connection and connection.state == Connection.State.CLIENT_ACTION_REQUIRED:
+            break
+        time.sleep(0.2)
+    else:
+        job = Job.objects.first()
+        pytest.fail(
+            "the connect task did not store CLIENT_ACTION_REQUIRED "
+            f"(job {job.status if job else 'missing'}: {job.error if job else ''})"
+        )
+    wizard_sandbox.connection_step(connection.membrane_id, "authorize")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        connection.refresh_from_db()
+        if connection.is_ready:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the poller did not pick up READY")
+    assert "Connected" in client.get("/connection/").content.decode()

@@ -1,0 +1,119 @@
+"""Every page needs a session, and every role check holds on the server."""
+
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from psaportal.accounts import roles
+
+# Pages anyone may open without a session.
+PUBLIC = {
+    "login",
+    "logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+}
+# The least role each page needs. Every named URL must be here or in PUBLIC.
+PAGE_ROLES = {
+    "home": roles.TECHNICIAN,
+    "accounts:password_change": roles.TECHNICIAN,
+    "accounts:password_change_done": roles.TECHNICIAN,
+    "jobs:list": roles.TECHNICIAN,
+    "jobs:detail": roles.TECHNICIAN,
+    "jobs:worker_check": roles.ADMIN,
+    "accounts:user_list": roles.ADMIN,
+    "accounts:user_create": roles.ADMIN,
+    "accounts:user_edit": roles.ADMIN,
+    "accounts:audit_log": roles.ADMIN,
+    "connections:page": roles.ADMIN,
+    "connections:connect": roles.ADMIN,
+    "connections:check": roles.ADMIN,
+    "records:list": roles.TECHNICIAN,
+    "records:list_refresh": roles.TECHNICIAN,
+    "records:export": roles.TECHNICIAN,
+    "records:saved_view_create": roles.TECHNICIAN,
+    "records:saved_view_delete": roles.TECHNICIAN,
+    "records:detail": roles.TECHNICIAN,
+    "records:detail_refresh": roles.TECHNICIAN,
+    "records:sync": roles.ADMIN,
+    "records:sync_start": roles.ADMIN,
+}
+SAMPLE_VALUES = {
+    "int": "1",
+    "str": "sample",
+    "slug": "sample",
+    "path": "sample",
+    "uuid": str(uuid.uuid4()),
+}
+
+
+def _route_to_path(route: str) -> str:
+    while "<" in route:
+        start, end = route.index("<"), route.index(">")
+        converter = route[start + 1 : end].split(":")[0] if ":" in route[start:end] else "str"
+        route = route[:start] + SAMPLE_VALUES.get(converter, "1") + route[end + 1 :]
+    return route
+
+
+def _pages(patterns=None, prefix="", namespace=""):
+    """(url name, sample path) for every named route of the project, Django admin aside."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _pages(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", "/" + _route_to_path(prefix + str(entry.pattern))
+
+
+ALL_PAGES = sorted(set(_pages()))
+
+
+def test_every_page_is_classified():
+    unlisted = [name for name, _ in ALL_PAGES if name not in PUBLIC and name not in PAGE_ROLES]
+    assert unlisted == [], "add these URL names to PAGE_ROLES or PUBLIC"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "path"), [p for p in ALL_PAGES if p[0] not in PUBLIC])
+def test_anonymous_user_is_sent_to_login(client, name, path):
+    response = client.get(path)
+    if response.status_code == 405:
+        response = client.post(path)
+    assert response.status_code == 302, name
+    assert response["Location"].startswith("/login/?next="), name
+
+
+@pytest.mark.django_db
+def test_django_admin_needs_its_own_login(client):
+    response = client.get("/django-admin/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_each_role_is_refused_above_its_level(client, make_member, role):
+    client.force_login(make_member(role))
+    level = roles.ROLES.index(role)
+    for name, path in ALL_PAGES:
+        if name in PUBLIC:
+            continue
+        response = client.get(path)
+        if response.status_code == 405:
+            response = client.post(path)
+        if roles.ROLES.index(PAGE_ROLES[name]) > level:
+            assert response.status_code == 403, f"{role} reached {name}"
+            assert b"Not allowed" in response.content
+        else:
+            assert response.status_code != 403, f"{role} was refused {name}"
+
+
+@pytest.mark.django_db
+def test_anonymous_static_files_are_served(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200

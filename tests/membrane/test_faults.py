@@ -1,0 +1,143 @@
+"""Each sandbox fault surfaces as the right client error."""
+
+import time
+
+import pytest
+
+from psaportal.membrane import (
+    MembraneClient,
+    NetworkError,
+    PsaRateLimitError,
+    RateLimitError,
+    ServerError,
+)
+
+
+def test_429_every_nth_call_is_a_rate_limit_error_with_retry_after(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(rate_limit_every=2, retry_after=7)
+    membrane_client.get_connection(ready_connection["id"])
+    with pytest.raises(RateLimitError) as caught:
+        membrane_client.get_connection(ready_connection["id"])
+    assert caught.value.retryable is True and caught.value.retry_after == 7
+    assert membrane_client.get_connection(ready_connection["id"])["id"]
+
+
+def test_5xx_is_a_retryable_server_error(membrane_client, ready_connection, sandbox_faults):
+    sandbox_faults(error_every=1, error_status=502)
+    with pytest.raises(ServerError) as caught:
+        membrane_client.run_action("list-tickets", connection_id=ready_connection["id"])
+    assert caught.value.status == 502 and caught.value.retryable is True
+
+
+def test_timeout_is_a_network_error(sandbox, ready_connection, sandbox_faults):
+    sandbox_faults(timeout_every=1, timeout_seconds=1)
+    with MembraneClient(base_url=sandbox.url, token=sandbox.token, timeout=0.3) as client:
+        with pytest.raises(NetworkError) as caught:
+            client.get_connection(ready_connection["id"])
+    assert caught.value.retryable is True and "in time" in str(caught.value)
+
+
+def test_dropped_connection_is_a_network_error(membrane_client, ready_connection, sandbox_faults):
+    sandbox_faults(drop_every=1)
+    with pytest.raises(NetworkError) as caught:
+        membrane_client.proxy(ready_connection["id"], "GET", "/service/tickets")
+    assert caught.value.retryable is True
+
+
+def test_client_recovers_after_a_dropped_connection(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(drop_every=2)
+    membrane_client.get_connection(ready_connection["id"])
+    with pytest.raises(NetworkError):
+        membrane_client.get_connection(ready_connection["id"])
+    assert membrane_client.get_connection(ready_connection["id"])["state"] == "READY"
+
+
+def test_psa_rate_limit_per_minute_through_the_proxy(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(psa_rate_limit_per_minute=2)
+    for _ in range(2):
+        membrane_client.proxy(ready_connection["id"], "GET", "/service/tickets")
+    with pytest.raises(PsaRateLimitError) as caught:
+        membrane_client.proxy(ready_connection["id"], "GET", "/service/tickets")
+    error = caught.value
+    assert isinstance(error, RateLimitError) and error.retryable is True
+    assert 1 <= error.retry_after <= 60 and error.code == "TooManyRequests"
+
+
+def test_psa_rate_limit_per_minute_through_actions(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(psa_rate_limit_per_minute=1)
+    membrane_client.run_action("list-tickets", connection_id=ready_connection["id"])
+    with pytest.raises(RateLimitError) as caught:
+        membrane_client.run_action("list-tickets", connection_id=ready_connection["id"])
+    assert caught.value.key == "rate_limit_exceeded" and caught.value.retry_after >= 1
+
+
+def test_latency_is_added(membrane_client, ready_connection, sandbox_faults):
+    sandbox_faults(latency_ms=200)
+    started = time.monotonic()
+    membrane_client.get_connection(ready_connection["id"])
+    assert time.monotonic() - started >= 0.2
+
+
+def test_psa_scope_spares_other_endpoints(membrane_client, ready_connection, sandbox_faults):
+    sandbox_faults(error_every=1, scope="psa")
+    assert membrane_client.get_connection(ready_connection["id"])["state"] == "READY"
+    with pytest.raises(ServerError):
+        membrane_client.proxy(ready_connection["id"], "GET", "/service/tickets")
+
+
+def test_faults_are_validated(sandbox):
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        sandbox.set_faults(error_every=-1)
+    assert caught.value.code == 400
+    with pytest.raises(urllib.error.HTTPError):
+        sandbox.set_faults(explode=True)
+
+
+def test_faults_can_be_set_at_start_up():
+    from psaportal.sandbox.testing import start_sandbox
+
+    with start_sandbox(error_every=1, build_seconds=0, psa=object()) as sandbox:
+        with MembraneClient(base_url=sandbox.url, token=sandbox.token) as client:
+            with pytest.raises(ServerError):
+                list(client.list_connections())
+        assert sandbox.stats()["faults_injected"] == {"error": 1}
+
+
+def test_membrane_faults_on_the_proxy_are_membrane_errors_not_psa_errors(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(rate_limit_every=1, retry_after=3)
+    with pytest.raises(RateLimitError) as caught:
+        membrane_client.proxy(ready_connection["id"], "GET", "/service/tickets")
+    assert not isinstance(caught.value, PsaRateLimitError)
+    assert caught.value.key == "rate_limit_exceeded" and caught.value.retry_after == 3
+
+
+@pytest.mark.parametrize("status", [500, 503, 504])
+def test_every_5xx_status_is_a_server_error(
+    membrane_client, ready_connection, sandbox_faults, status
+):
+    sandbox_faults(error_every=1, error_status=status)
+    with pytest.raises(ServerError) as caught:
+        membrane_client.search_actions(connection_id=ready_connection["id"], intent="tickets")
+    assert caught.value.status == status and caught.value.key == "sandbox_fault"
+
+
+def test_the_sandbox_serves_again_after_a_timeout(sandbox, ready_connection, sandbox_faults):
+    sandbox_faults(timeout_every=2, timeout_seconds=1)
+    with MembraneClient(base_url=sandbox.url, token=sandbox.token, timeout=0.5) as client:
+        assert client.get_connection(ready_connection["id"])["state"] == "READY"
+        with pytest.raises(NetworkError):
+            client.get_connection(ready_connection["id"])
+        assert client.get_connection(ready_connection["id"])["state"] == "READY"
+    assert sandbox.stats()["faults_injected"] == {"timeout": 1}

@@ -1,0 +1,75 @@
+"""The capped paginator: it never counts past what the pages shown need."""
+
+import pytest
+
+from psaportal.records import paging
+from psaportal.records.models import Ticket
+from tests.records.mirror_rows import mirror_samples, ready_connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tickets():
+    connection = ready_connection()
+    mirror_samples(connection, "tickets", 120)
+    return Ticket.objects.filter(connection=connection).order_by("psa_id").values("psa_id")
+
+
+def ids(page) -> list[int]:
+    return [row["psa_id"] for row in page.rows]
+
+
+def test_a_short_result_is_counted_from_its_rows(tickets, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = paging.paginate(queryset=tickets.filter(psa_id__lte=7), page=1, page_size=25)
+    assert (page.count, page.count_is_capped, page.num_pages) == (7, False, 1)
+    assert not page.has_next and not page.has_previous
+
+
+def test_a_middle_page_counts_the_whole_small_result(tickets):
+    page = paging.paginate(queryset=tickets, page=2, page_size=25)
+    assert ids(page) == list(range(26, 51))
+    assert (page.count, page.count_is_capped, page.num_pages) == (120, False, 5)
+    assert (page.start_index, page.end_index) == (26, 50)
+    assert page.page_links == [1, 2, 3, 4, 5]
+
+
+def test_a_count_above_the_cap_says_more(tickets):
+    page = paging.paginate(queryset=tickets, page=1, page_size=25, cap=60)
+    assert page.count_is_capped
+    assert page.count == 60
+    assert page.has_next
+    assert ids(page) == list(range(1, 26))
+
+
+def test_a_page_beyond_the_cap_still_works(tickets):
+    page = paging.paginate(queryset=tickets, page=4, page_size=25, cap=30)
+    assert ids(page) == list(range(76, 101))
+    assert page.count_is_capped and page.has_next
+    assert page.page_links == [1, 2, 3, 4, 5]
+
+
+def test_the_last_page_is_exact(tickets):
+    page = paging.paginate(queryset=tickets, page=5, page_size=25, cap=30)
+    assert ids(page) == list(range(101, 121))
+    assert (page.count, page.count_is_capped, page.has_next) == (120, False, False)
+
+
+def test_a_page_past_the_end_is_clamped_to_the_last(tickets):
+    page = paging.paginate(queryset=tickets, page=50, page_size=25)
+    assert page.clamped_from == 50
+    assert page.number == 5
+    assert ids(page) == list(range(101, 121))
+
+
+def test_an_empty_result_on_a_later_page_goes_back_to_the_first(tickets):
+    page = paging.paginate(queryset=tickets.filter(psa_id=0), page=3, page_size=25)
+    assert (page.rows, page.count, page.number, page.clamped_from) == ([], 0, 1, 3)
+
+
+def test_an_empty_result(tickets, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = paging.paginate(queryset=tickets.filter(psa_id=0), page=1, page_size=25)
+    assert (page.rows, page.count, page.number, page.clamped_from) == ([], 0, 1, None)
+    assert page.page_links == [1]

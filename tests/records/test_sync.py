@@ -1,0 +1,334 @@
+"""Syncing the mirror from the sandbox over real HTTP: full, incremental, deletions, faults.
+
+Tasks run in-process (eager); each test starts a sync through the service a view or the
+beat schedule calls, and reads the result from the mirror, the SyncRun rows and the Job.
+"""
+
+import math
+
+import pytest
+
+from psaportal.connections.client import membrane_client
+from psaportal.connections.models import Connection
+from psaportal.jobs.models import Job
+from psaportal.membrane import MembraneClient
+from psaportal.records import registry, selectors, services, sync
+from psaportal.records.models import BoardStatus, SyncPage, SyncRun, SyncState, Ticket
+from psaportal.sandbox.psa import SeedScale
+from psaportal.sandbox.testing import start_sandbox
+
+CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
+SCALE = SeedScale(
+    members=8,
+    companies=30,
+    contacts=60,
+    tickets=2_500,  # three pages of 1000
+    projects=6,
+    opportunities=12,
+    time_entries=1_200,
+    products=20,
+    expense_entries=15,
+    configurations=40,
+)
+
+
+@pytest.fixture(scope="module")
+def psa_sandbox():
+    running = start_sandbox(scale=SCALE, build_seconds=0, auto_authorize=True)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def psa(psa_sandbox, settings):
+    """A freshly seeded sandbox behind the app's Membrane client."""
+    psa_sandbox.reset(psa=True)
+    settings.MEMBRANE_API_URL = psa_sandbox.url
+    settings.MEMBRANE_TOKEN = psa_sandbox.token
+    membrane_client.cache_clear()
+    yield psa_sandbox
+    psa_sandbox.reset(psa=True)
+    membrane_client.cache_clear()
+
+
+@pytest.fixture
+def client(psa):
+    with MembraneClient(base_url=psa.url, token=psa.token, timeout=10) as membrane:
+        yield membrane
+
+
+@pytest.fixture
+def connection(db, client):
+    answer = client.ensure_connection(app_url=CONNECTWISE_APP_URL)
+    answer = client.get_connection(answer["id"])
+    assert answer["state"] == "READY"
+    return Connection.objects.create(
+        membrane_id=answer["id"], state=Connection.State.READY, connected=True
+    )
+
+
+@pytest.fixture
+def run_sync(django_capture_on_commit_callbacks, connection):
+    """Start a sync as a view would and run its tasks (eager) when it commits."""
+
+    def run(kinds=("tickets",), mode="full"):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.sync_start(connection=connection, kinds=list(kinds), mode=mode)
+        job.refresh_from_db()
+        return job
+
+    return run
+
+
+def psa_count(client, connection, path) -> int:
+    return client.proxy(connection.membrane_id, "GET", f"{path}/count").json()["count"]
+
+
+def psa_ids(client, connection, path) -> list[int]:
+    ids, after = [], 0
+    while True:
+        page = client.proxy(
+            connection.membrane_id,
+            "GET",
+            path,
+            query={"pageSize": 1000, "pageId": after, "fields": "id"},
+        ).json()
+        ids += [record["id"] for record in page]
+        if len(page) < 1000:
+            return ids
+        after = page[-1]["id"]
+
+
+def mirror_ids(connection) -> list[int]:
+    return list(
+        Ticket.objects.filter(connection=connection)
+        .order_by("psa_id")
+        .values_list("psa_id", flat=True)
+    )
+
+
+def requests_during(sandbox, action):
+    sandbox.control("POST", "/_sandbox/reset", {"connections": False, "faults": False})
+    result = action()
+    return result, sandbox.stats()["psa_requests"]
+
+
+def test_full_sync_mirrors_every_ticket(psa, client, connection, run_sync):
+    total = psa_count(client, connection, "/service/tickets")
+    pages = math.ceil(total / 1000)
+
+    job, psa_requests = requests_during(psa, run_sync)
+
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert mirror_ids(connection) == psa_ids(client, connection, "/service/tickets")
+    assert psa_requests == pages + 1  # the count, then one request per page
+    run = SyncRun.objects.get(job=job)
+    assert (run.kind, run.mode, run.status) == ("tickets", "full", "succeeded")
+    assert (run.records_total, run.records_seen, run.records_upserted) == (total, total, total)
+    assert (run.pages_total, run.pages_done, run.pages_failed) == (pages, pages, 0)
+    assert run.requests == pages + 1
+    assert run.records_deleted == 0
+    assert run.started_at <= run.finished_at
+    assert (job.progress_done, job.progress_total) == (pages, pages)
+    assert f"{total:,} records" in job.summary
+    assert list(SyncPage.objects.filter(run=run).values_list("done", flat=True)) == [True] * pages
+
+
+def test_full_sync_keeps_the_record_and_its_typed_columns(psa, client, connection, run_sync):
+    run_sync()
+    record = client.proxy(connection.membrane_id, "GET", "/service/tickets/42").json()
+    ticket = Ticket.objects.get(connection=connection, psa_id=42)
+    assert ticket.data == record
+    assert ticket.summary == record["summary"]
+    assert ticket.status_name == record["status"]["name"]
+    assert ticket.company_name == record["company"]["name"]
+    assert ticket.last_updated == sync.models.last_updated(record)
+    assert record["summary"].lower() in ticket.search_text
+    assert "42" in ticket.search_text.split()
+
+
+def test_sync_all_fills_every_kind_and_the_lookups(psa, client, connection, run_sync):
+    job = run_sync(kinds=registry.sync_order())
+
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    runs = SyncRun.objects.filter(job=job)
+    assert sorted(runs.values_list("kind", flat=True)) == sorted(registry.sync_order())
+    assert set(runs.values_list("status", flat=True)) == {"succeeded"}
+    for kind in registry.KINDS:
+        if kind.parent:
+            continue
+        mirrored = kind.model.objects.filter(connection=connection).count()
+        assert mirrored == psa_count(client, connection, kind.path), kind.key
+    boards = registry.get_kind("boards").model.objects.filter(connection=connection)
+    expected_statuses = sum(
+        len(client.proxy(connection.membrane_id, "GET", f"/service/boards/{board}/statuses").json())
+        for board in boards.values_list("psa_id", flat=True)
+    )
+    assert BoardStatus.objects.filter(connection=connection).count() == expected_statuses > 0
+    assert all(selectors.last_synced_at(connection=connection, kind=k) for k in registry.REGISTRY)
+
+
+def test_incremental_sync_fetches_only_what_changed(psa, client, connection, run_sync):
+    run_sync()
+    watermark = SyncState.objects.get(connection=connection, kind="tickets").watermark
+    in_overlap = set(
+        Ticket.objects.filter(
+            connection=connection, last_updated__gt=watermark - sync.OVERLAP
+        ).values_list("psa_id", flat=True)
+    )
+    changed = {7, 1500, 2400}
+    for psa_id in changed:
+        client.proxy(
+            connection.membrane_id,
+            "PATCH",
+            f"/service/tickets/{psa_id}",
+            json=[{"op": "replace", "path": "summary", "value": f"Changed {psa_id}"}],
+        )
+
+    job, psa_requests = requests_during(psa, lambda: run_sync(mode="incremental"))
+
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert psa_requests <= 2
+    run = SyncRun.objects.get(job=job)
+    assert run.mode == "incremental"
+    assert run.records_seen == len(changed | in_overlap)
+    assert run.since == watermark - sync.OVERLAP
+    for psa_id in changed:
+        assert Ticket.objects.get(connection=connection, psa_id=psa_id).summary == (
+            f"Changed {psa_id}"
+        )
+    assert Ticket.objects.filter(connection=connection).count() == psa_count(
+        client, connection, "/service/tickets"
+    )
+    state = SyncState.objects.get(connection=connection, kind="tickets")
+    assert state.watermark > watermark
+    assert state.last_incremental_at is not None
+
+
+def test_incremental_sync_of_a_kind_never_synced_is_a_full_sync(psa, connection, run_sync):
+    job = run_sync(kinds=["priorities"], mode="incremental")
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert SyncRun.objects.get(job=job).mode == "full"
+    assert registry.get_kind("priorities").model.objects.count() > 0
+
+
+def test_full_sync_removes_records_deleted_in_the_psa(psa, client, connection, run_sync):
+    run_sync()
+    before = Ticket.objects.filter(connection=connection).count()
+    for psa_id in (3, 1999):
+        client.proxy(connection.membrane_id, "DELETE", f"/service/tickets/{psa_id}")
+
+    job = run_sync()
+
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    run = SyncRun.objects.get(job=job)
+    assert run.records_deleted == 2
+    assert not Ticket.objects.filter(connection=connection, psa_id__in=[3, 1999]).exists()
+    assert Ticket.objects.filter(connection=connection).count() == before - 2
+    assert mirror_ids(connection) == psa_ids(client, connection, "/service/tickets")
+
+
+def test_faults_mid_sync_are_retried_without_gaps_or_duplicates(psa, client, connection, run_sync):
+    expected = psa_ids(client, connection, "/service/tickets")
+    psa.set_faults(error_every=4, rate_limit_every=3, retry_after=0, drop_every=7, scope="psa")
+
+    job = run_sync(kinds=["tickets", "time_entries"])
+
+    faults = psa.stats()["faults_injected"]
+    psa.clear_faults()
+    assert sum(faults.values()) >= 3, faults
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert mirror_ids(connection) == expected
+    run = SyncRun.objects.get(job=job, kind="tickets")
+    assert run.records_seen == len(expected)
+    assert run.requests > run.pages_total + 1  # the failed tries count too
+    assert SyncPage.objects.filter(run__job=job, attempts__gt=1).exists()
+    time_entries = registry.get_kind("time_entries").model.objects.filter(connection=connection)
+    assert time_entries.count() == psa_count(client, connection, "/time/entries")
+
+
+def test_a_psa_that_keeps_refusing_fails_the_run_and_keeps_the_mirror(psa, connection, run_sync):
+    run_sync()
+    mirrored = Ticket.objects.filter(connection=connection).count()
+    psa.set_faults(rate_limit_every=1, retry_after=0, scope="psa")
+
+    job = run_sync()
+
+    psa.clear_faults()
+    assert job.status == Job.Status.FAILED
+    assert "tickets" in job.error and "too many requests" in job.error.lower()
+    run = SyncRun.objects.get(job=job)
+    assert run.status == "failed"
+    assert run.requests == services.MAX_ATTEMPTS
+    assert Ticket.objects.filter(connection=connection).count() == mirrored
+
+
+def test_a_second_start_returns_the_sync_already_under_way(connection):
+    job = services.sync_start(connection=connection, kinds=["tickets"], mode="full")
+    again = services.sync_start(connection=connection, kinds=["companies"], mode="full")
+    assert again.pk == job.pk
+    assert selectors.sync_job_active(connection=connection).pk == job.pk
+
+
+@pytest.mark.parametrize(
+    ("kinds", "mode"),
+    [(["nonsense"], "full"), ([], "full"), (["tickets"], "sideways")],
+)
+def test_a_sync_of_unknown_things_is_refused(connection, kinds, mode):
+    with pytest.raises(services.SyncProblem):
+        services.sync_start(connection=connection, kinds=kinds, mode=mode)
+    assert not Job.objects.exists()
+
+
+def test_scheduled_sync_is_incremental_for_kinds_already_synced(
+    psa, connection, run_sync, django_capture_on_commit_callbacks
+):
+    run_sync(kinds=["tickets"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.sync_scheduled_start()
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    modes = dict(SyncRun.objects.filter(job=job).values_list("kind", "mode"))
+    assert modes["tickets"] == "incremental"
+    assert modes["companies"] == "full"
+
+
+def test_scheduled_sync_does_nothing_without_a_ready_connection(db):
+    assert services.sync_scheduled_start() is None
+    assert not Job.objects.exists()
+
+
+def test_record_refresh_fetches_one_record_live(
+    psa, client, connection, run_sync, django_capture_on_commit_callbacks
+):
+    run_sync()
+    client.proxy(
+        connection.membrane_id,
+        "PATCH",
+        "/service/tickets/5",
+        json=[{"op": "replace", "path": "summary", "value": "Fresh from the PSA"}],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.record_refresh(connection=connection, kind="tickets", psa_id=5)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert Ticket.objects.get(connection=connection, psa_id=5).summary == "Fresh from the PSA"
+
+    client.proxy(connection.membrane_id, "DELETE", "/service/tickets/5")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.record_refresh(connection=connection, kind="tickets", psa_id=5)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert "no longer exists" in job.summary
+    assert not Ticket.objects.filter(connection=connection, psa_id=5).exists()
+
+
+def test_sync_history_and_overview(psa, connection, run_sync):
+    run_sync()
+    run_sync(mode="incremental")
+    history = list(selectors.sync_runs(connection=connection, kind="tickets"))
+    assert [run.mode for run in history] == ["incremental", "full"]
+    overview = {row["kind"].key: row for row in selectors.sync_overview(connection=connection)}
+    assert overview["tickets"]["count"] == Ticket.objects.count()
+    assert overview["tickets"]["last_run"].mode == "incremental"
+    assert overview["companies"]["last_run"] is None

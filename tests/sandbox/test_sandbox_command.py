@@ -1,0 +1,136 @@
+"""`python manage.py sandbox` as a newcomer runs it: a real process on a free port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Hang guard only: seeding 30 tickets takes well under a second.
+START_TIMEOUT = 60
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(*args):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "sandbox", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def read_api_url(process):
+    """Lines up to the one naming the API URL (read with a hang guard)."""
+    seen = []
+    reader = iter(process.stdout.readline, "")
+    with _alarm(START_TIMEOUT):
+        for line in reader:
+            seen.append(line)
+            if line.startswith("Membrane sandbox API: "):
+                return line.split(": ", 1)[1].strip(), seen
+    raise AssertionError(f"the sandbox exited without printing its URL: {''.join(seen)}")
+
+
+class _alarm:
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        def expire(signum, frame):
+            raise TimeoutError("the sandbox did not start in time")
+
+        self.previous = signal.signal(signal.SIGALRM, expire)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc_info):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.previous)
+
+
+@pytest.fixture
+def sandbox_process():
+    processes = []
+
+    def launch(*args):
+        process = start(*args)
+        processes.append(process)
+        return process
+
+    yield launch
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_the_command_prints_its_url_answers_and_stops_cleanly(sandbox_process):
+    port = free_port()
+    process = sandbox_process("--port", str(port), "--tickets", "30", "--token", "cmd-token")
+    url, output = read_api_url(process)
+    assert url == f"http://127.0.0.1:{port}"
+    assert any("Seeding" in line for line in output)
+
+    with httpx.Client(base_url=url, timeout=10) as http:
+        assert http.get("/").json()["apiUrl"] == url
+        assert http.get("/connections", headers={"Authorization": "Bearer nope"}).status_code == 401
+        headers = {"Authorization": "Bearer cmd-token"}
+        assert http.get("/connections", headers=headers).json() == {"items": []}
+        connection = http.post(
+            "/connections/ensure", headers=headers, json={"appUrl": "connectwise.com"}
+        ).json()
+        assert connection["state"] == "BUILDING"
+
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, rest
+    assert "Stopping." in rest and "Traceback" not in rest
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=5)
+
+
+def test_the_seed_size_options_are_honoured(sandbox_process):
+    process = sandbox_process(
+        "--port", str(free_port()), "--tickets", "30", "--auto-authorize", "--build-seconds", "0"
+    )
+    url, _ = read_api_url(process)
+    headers = {"Authorization": "Bearer sandbox-token"}
+    with httpx.Client(base_url=url, headers=headers, timeout=10) as http:
+        connection = http.post("/connections/ensure", json={"appUrl": "connectwise.com"}).json()
+        assert http.get(f"/connections/{connection['id']}").json()["state"] == "READY"
+        count = http.get(f"/connections/{connection['id']}/proxy/service/tickets/count")
+        assert count.json() == {"count": 30}
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+    assert process.returncode == 0
+
+
+def test_a_busy_port_is_a_clear_error(sandbox_process):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = sandbox_process("--port", str(taken.getsockname()[1]), "--tickets", "5")
+        output, _ = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode != 0
+    assert "Cannot listen on 127.0.0.1" in output and "Traceback" not in output
+
+
+def test_bad_options_are_refused(sandbox_process):
+    process = sandbox_process("--port", str(free_port()), "--error-status", "200")
+    output, _ = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode != 0
+    assert "error_status must be between 500 and 599" in output
