@@ -6,13 +6,13 @@ is true, waiting ``retry_after`` seconds when given.
 
 from __future__ import annotations
 
-import json as jsonlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from .auth import StaticToken, WorkspaceToken
 from .errors import (
@@ -41,7 +41,7 @@ class ProxyResponse:
 
     def json(self) -> Any:
         try:
-            return jsonlib.loads(self.content)
+            return orjson.loads(self.content)
         except ValueError as exc:
             raise MalformedResponseError(
                 "ConnectWise PSA sent an answer that is not JSON.", status=self.status_code
@@ -152,7 +152,7 @@ class MembraneClient:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return jsonlib.loads(response.content)
+            return orjson.loads(response.content)
         except ValueError as exc:
             raise MalformedResponseError(
                 f"Membrane answered {method} {path} with a body that is not JSON.",

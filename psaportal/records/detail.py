@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from psaportal.records import registry
+from psaportal.records.display import table_row
 from psaportal.records.models import parse_datetime
 
 RELATED_ROWS = 10
@@ -41,10 +42,10 @@ def value_at(data, path: str):
         if not isinstance(value, dict):
             return None
         value = value.get(part)
-    return _display_value(value)
+    return _typed_value(value)
 
 
-def _display_value(value):
+def _typed_value(value):
     if isinstance(value, str) and TIMESTAMP.match(value):
         return parse_datetime(value) or value
     if isinstance(value, list):
@@ -120,10 +121,10 @@ def related_groups(*, connection, kind: registry.RecordKind, record) -> list[dic
                 "label": relation.label,
                 "columns": columns,
                 "rows": [
-                    {
-                        "url": f"{list_url}{row['psa_id']}/",
-                        "cells": [row[column.name] for column in columns],
-                    }
+                    table_row(
+                        url=f"{list_url}{row['psa_id']}/",
+                        values=[row[column.name] for column in columns],
+                    )
                     for row in rows
                 ],
                 "more": more,

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from psaportal.records import registry
+from psaportal.records.display import table_row
 from psaportal.records.models import SyncState
 from psaportal.records.paging import ListPage, paginate
 
@@ -338,7 +339,7 @@ def list_context(*, connection, kind: registry.RecordKind, query, user) -> dict:
     list_url = reverse("records:list", args=[kind.key])
     names = [column.name for column in kind.columns]
     rows = [
-        {"url": f"{list_url}{row['psa_id']}/", "cells": [row[name] for name in names]}
+        table_row(url=f"{list_url}{row['psa_id']}/", values=[row[name] for name in names])
         for row in page.rows
     ]
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 @dataclass

@@ -15,11 +15,16 @@ Nothing here keeps more than one page in memory.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
+import orjson
+from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import JSONField
 
 from psaportal.membrane import MalformedResponseError, MembraneClient
 from psaportal.records import models, registry
@@ -145,8 +150,9 @@ def mirror_rows(
     kind: registry.RecordKind,
     records: Iterable[dict],
     synced_at: datetime,
-) -> tuple[list[models.MirrorRecord], datetime | None]:
-    """Model instances for ``records`` (one per id, in id order) and their newest lastUpdated."""
+) -> tuple[list[dict], datetime | None]:
+    """Column values (by attribute name) for ``records``, one per id in id order, and
+    their newest lastUpdated."""
     model = kind.model
     search_fields = kind.search_fields
     by_id = {record["id"]: record for record in records}
@@ -158,23 +164,14 @@ def mirror_rows(
         updated = models.last_updated(record)
         if updated is not None and (newest is None or updated > newest):
             newest = updated
-        searchable = {"psa_id": psa_id, **values}
-        search_text = " ".join(
-            str(searchable[name])
-            for name in search_fields
-            if searchable.get(name) not in (None, "")
+        values["psa_id"] = psa_id
+        values["search_text"] = " ".join(
+            str(values[name]) for name in search_fields if values.get(name) not in (None, "")
         ).lower()
-        rows.append(
-            model(
-                connection_id=connection_id,
-                psa_id=psa_id,
-                data=record,
-                search_text=search_text,
-                last_updated=updated,
-                synced_at=synced_at,
-                **values,
-            )
+        values.update(
+            connection_id=connection_id, data=record, last_updated=updated, synced_at=synced_at
         )
+        rows.append(values)
     return rows, newest
 
 
@@ -193,13 +190,85 @@ def store_records(
         rows, newest = mirror_rows(
             connection_id=connection_id, kind=kind, records=records, synced_at=synced_at
         )
-        kind.model.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["connection", "psa_id"],
-            update_fields=kind.model.typed_field_names(),
-        )
+        if db_connection.vendor == "postgresql":
+            _copy_upsert(kind.model, rows)
+        else:
+            kind.model.objects.bulk_create(
+                [kind.model(**values) for values in rows],
+                update_conflicts=True,
+                unique_fields=["connection", "psa_id"],
+                update_fields=kind.model.typed_field_names(),
+            )
     return StoredPage(count=len(rows), newest=newest)
+
+
+class _CopyPlan(NamedTuple):
+    columns: list[tuple[str, bool, Any]]  # (attribute name, holds JSON, default) per column
+    create_load: str
+    empty_load: str
+    copy: str
+    upsert: str
+
+
+@functools.cache
+def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
+    """The columns of a mirror table and the SQL of its COPY upsert, worked out once."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = db_connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    load = quote(f"load_{model._meta.db_table}")
+    columns = ", ".join(quote(field.column) for field in fields)
+    typed = set(model.typed_field_names())
+    updates = ", ".join(
+        f"{quote(field.column)} = EXCLUDED.{quote(field.column)}"
+        for field in fields
+        if field.name in typed
+    )
+    plan_columns = [
+        (
+            field.attname,
+            isinstance(field, JSONField),
+            field.get_default() if field.has_default() else None,
+        )
+        for field in fields
+    ]
+    return _CopyPlan(
+        columns=plan_columns,
+        create_load=(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        ),
+        # Empty even when an earlier upsert ran in the same (test or outer) transaction.
+        empty_load=f"TRUNCATE {load}",
+        copy=f"COPY {load} ({columns}) FROM STDIN",
+        upsert=(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {load} "
+            f"ON CONFLICT (connection_id, psa_id) DO UPDATE SET {updates}"
+        ),
+    )
+
+
+def _copy_upsert(model: type[models.MirrorRecord], rows: list[dict]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then upsert them in one statement.
+
+    Many times faster than ``bulk_create``, whose UNNEST arrays make psycopg escape every
+    JSON document character by character.
+    """
+    plan = _copy_plan(model)
+    with db_connection.cursor() as cursor:
+        cursor.execute(plan.create_load)
+        cursor.execute(plan.empty_load)
+        with cursor.connection.cursor().copy(plan.copy) as copy:
+            for values in rows:
+                copy.write_row(
+                    [
+                        orjson.dumps(values[name]).decode()
+                        if is_json
+                        else values.get(name, default)
+                        for name, is_json, default in plan.columns
+                    ]
+                )
+        cursor.execute(plan.upsert)
 
 
 def delete_unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime) -> int:
@@ -208,6 +277,15 @@ def delete_unseen(*, connection_id: int, kind: registry.RecordKind, before: date
         connection_id=connection_id, synced_at__lt=before
     ).delete()
     return deleted
+
+
+def refresh_planner_statistics(*, kind: registry.RecordKind) -> None:
+    """PostgreSQL: ANALYZE a mirror table after a full sync, so the very next list query
+    is planned for the rows it now holds (autovacuum would get to it only later)."""
+    if db_connection.vendor == "postgresql":
+        table = db_connection.ops.quote_name(kind.model._meta.db_table)
+        with db_connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
 
 
 def delete_record(*, connection_id: int, kind: registry.RecordKind, psa_id: int) -> int:
