@@ -22,7 +22,7 @@ def iter_cursor_items(
             )
         yield from page["items"]
         cursor = page.get("cursor")
-        if not cursor or not page["items"]:
+        if not cursor:  # no cursor is the only sign of the last page; an empty page may go on
             return
         if cursor in seen_cursors:
             raise MalformedResponseError(
