@@ -53,6 +53,25 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_collectstatic_builds_the_production_manifest(tmp_path):
+    # Production serves hashed, compressed files from the manifest; a vendored file that
+    # points at a missing one (a source map, say) fails here rather than on deploy.
+    result = _manage(
+        "collectstatic",
+        "--no-input",
+        tmp_path=tmp_path,
+        env_overrides={
+            "DEBUG": "0",
+            "SECRET_KEY": "x7!" * 20 + "production-only",
+            "STATIC_ROOT": str(tmp_path / "static"),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    for vendored in ("vendor/htmx-2.0.11.min.js", "vendor/pico-2.1.1.min.css", "css/app.css"):
+        assert f'"{vendored}"' in manifest
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _manage("check", tmp_path=tmp_path, env_overrides={"DEBUG": "0"})
     assert result.returncode != 0
