@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 import orjson
@@ -25,6 +25,8 @@ from .errors import (
 from .pagination import iter_cursor_items
 
 API_VERSION = "2025-10-21"
+#: Where the PSA's REST API starts in its own URLs; the proxy's paths are relative to it.
+PSA_API_ROOT = "/apis/3.0"
 #: Extra seconds allowed on top of a long-poll's own timeout before the read times out.
 LONG_POLL_GRACE_SECONDS = 10.0
 
@@ -289,16 +291,22 @@ class MembraneClient:
             status_code=response.status_code, headers=response.headers, content=response.content
         )
 
-    def follow(self, url: str) -> ProxyResponse:
-        """GET an absolute proxy URL taken from a Link header (e.g. ``rel="next"``)."""
-        if not url.startswith(self.base_url + "/"):
-            raise ValueError(f"{url} is not a URL of this Membrane API ({self.base_url}).")
-        response = self._send("GET", url[len(self.base_url) :])
-        if not response.is_success:
-            raise psa_error_from_response(response)
-        return ProxyResponse(
-            status_code=response.status_code, headers=response.headers, content=response.content
-        )
+    def follow(
+        self, connection_id: str, url: str, *, headers: Mapping[str, str] | None = None
+    ) -> ProxyResponse:
+        """GET a PSA URL from a Link header (e.g. ``rel="next"``) through the proxy.
+
+        The PSA names its own site (``https://{site}/v4_6_release/apis/3.0/...``); the
+        proxy adds that base itself, so only the part after ``/apis/3.0`` is sent.
+        Forward-only pages need ``headers={"pagination-type": "forward-only"}`` again.
+        """
+        parts = urlsplit(url)
+        base_at = parts.path.find(PSA_API_ROOT + "/")
+        if base_at < 0:
+            raise ValueError(f"{url!r} is not a ConnectWise PSA API URL (no {PSA_API_ROOT}/).")
+        path = parts.path[base_at + len(PSA_API_ROOT) :]
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        return self.proxy(connection_id, "GET", path, query=query, headers=headers)
 
 
 def _clean_params(params: Query) -> Any:

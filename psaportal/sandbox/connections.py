@@ -45,7 +45,12 @@ class SandboxError(Exception):
         self.headers = headers or {}
 
     def as_body(self) -> dict:
-        return {"type": self.type, "key": self.key, "message": self.message, "data": self.data}
+        return error_body(self.type, self.key, self.message, self.data)
+
+
+def error_body(type: str, key: str, message: str, data: Any = None) -> dict:
+    """A Membrane error body; connection `errors[]` and `resultError` carry the same shape."""
+    return {"type": type, "key": key, "message": message, "data": data}
 
 
 def bad_request(message: str, key: str = "bad_request", data: Any = None) -> SandboxError:
@@ -322,11 +327,12 @@ class ConnectionStore:
             connection.state = "SETUP_FAILED"
             connection.connected = False
             connection.errors = [
-                {
-                    "type": "connection",
-                    "key": "access_denied",
-                    "message": "Access to ConnectWise PSA was denied on the authorization page.",
-                }
+                error_body(
+                    "connection",
+                    "access_denied",
+                    "Access to ConnectWise PSA was denied on the authorization page.",
+                    {"connectionId": connection.id},
+                )
             ]
             connection.touch()
             self._changed.notify_all()
@@ -356,11 +362,12 @@ class ConnectionStore:
                 )
             self._require(connection, "connect")
             connection.errors = [
-                {
-                    "type": "connection",
-                    "key": "access_token_expired",
-                    "message": "The ConnectWise PSA credentials stopped working; reconnect.",
-                }
+                error_body(
+                    "connection",
+                    "access_token_expired",
+                    "The ConnectWise PSA credentials stopped working; reconnect.",
+                    {"connectionId": connection.id},
+                )
             ]
             self._changed.notify_all()
             return connection
@@ -409,11 +416,10 @@ class ConnectionStore:
                 raise bad_request(f"This connection request is already {request.status}.")
             if not authorized:
                 request.status = "cancelled"
-                request.result_error = {
-                    "type": "connection",
-                    "key": "access_denied",
-                    "message": "Access to ConnectWise PSA was denied.",
-                }
+                request.result_error = error_body(
+                    "connection", "access_denied", "Access to ConnectWise PSA was denied.",
+                    {"requestId": request.id},
+                )  # fmt: skip
             else:
                 connection_id = request.body.get("connectionId")
                 if connection_id:
@@ -452,6 +458,8 @@ class ConnectionStore:
             "createdAt": connection.created_at,
             "updatedAt": connection.updated_at,
             "retryAttempts": connection.retry_attempts,
+            # The sandbox schedules no automatic retries, so there is never a next one.
+            "nextRetryTimestamp": None,
             "canRefreshCredentials": True,
             "connectorParameters": connection.connector_parameters,
             "meta": connection.meta,

@@ -364,7 +364,6 @@ class SandboxApp:
         self.count("psa_requests", "action_runs")
         answer = self.psa.handle(
             method=call.method, path=call.path, query=call.query, body=call.body,
-            base_url=f"{request.base_url}/connections/{connection_id}/proxy",
         )  # fmt: skip
         psa_body = _decode_json(answer.body)
         if 200 <= answer.status < 300:
@@ -411,7 +410,7 @@ class SandboxApp:
         self.count("psa_requests")
         answer = self.psa.handle(
             method=request.method, path=psa_path, query=request.query,
-            body=request.body or None, base_url=f"{request.base_url}/connections/{cid}/proxy",
+            body=request.body or None,
             headers={"pagination-type": request.headers.get("pagination-type", "")},
         )  # fmt: skip
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}

@@ -11,7 +11,10 @@ APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 DOCUMENTED_FIELDS = {
     "id", "name", "key", "state", "connected", "disconnected", "isDefunct", "errors",
     "integrationId", "connectorId", "externalAppId", "createdAt", "updatedAt", "retryAttempts",
+    "nextRetryTimestamp",
 }  # fmt: skip
+#: What membrane-api.md calls an error body; connection errors carry the same shape.
+ERROR_BODY_FIELDS = {"type", "key", "message", "data"}
 
 
 def ensure_and_wait(client):
@@ -33,6 +36,7 @@ def test_ensure_creates_a_building_connection_with_all_fields(clean_sandbox, mem
     assert connection["buildingAgentSessionId"]
     assert "clientAction" not in connection
     assert DOCUMENTED_FIELDS <= connection.keys()
+    assert connection["nextRetryTimestamp"] is None  # no retry is scheduled
     assert connection["name"] == "Our PSA"
     assert connection["connected"] is False and connection["disconnected"] is True
 
@@ -118,6 +122,8 @@ def test_deny_on_the_consent_page_fails_the_setup(clean_sandbox, membrane_client
     assert connection["state"] == "SETUP_FAILED"
     assert connection["errors"][0]["key"] == "access_denied"
     assert connection["errors"][0]["message"]
+    assert connection["errors"][0].keys() == ERROR_BODY_FIELDS
+    assert connection["requestError"] == connection["errors"][0]
     assert "clientAction" not in connection
 
 
@@ -156,6 +162,7 @@ def test_disconnect_and_reconnect(clean_sandbox, membrane_client, ready_connecti
     assert connection["connected"] is False and connection["isDefunct"] is True
     assert connection["clientAction"]["type"] == "connect"
     assert "Reconnect" in connection["clientAction"]["description"]
+    assert [error.keys() for error in connection["errors"]] == [ERROR_BODY_FIELDS]
 
     submit(connection["clientAction"]["uiUrl"], "authorize")
     connection = membrane_client.get_connection(ready_connection["id"])
@@ -214,6 +221,7 @@ def test_connection_request_denied(clean_sandbox, membrane_client):
     submit(request["url"], "deny")
     request = membrane_client.get_connection_request(request["requestId"])
     assert request["status"] == "cancelled" and request["resultError"]["message"]
+    assert request["resultError"].keys() == ERROR_BODY_FIELDS
 
 
 def test_connection_request_needs_a_target(clean_sandbox, membrane_client):

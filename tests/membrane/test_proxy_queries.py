@@ -100,14 +100,21 @@ def _page(response):
     return int(response.links["next"].rsplit("page=", 1)[1].split("&")[0])
 
 
-def test_forward_only_paging_with_page_id(membrane_client, psa):
+FORWARD_ONLY = {"pagination-type": "forward-only"}
+
+
+def test_forward_only_paging_with_page_id(membrane_client, ready_connection, psa):
     total = psa("GET", "/service/tickets/count").json()["count"]
-    response = psa("GET", "/service/tickets", query={"pageSize": 9, "pageId": 0})
+    response = psa(
+        "GET", "/service/tickets", query={"pageSize": 9, "pageId": 0}, headers=FORWARD_ONLY
+    )
     assert response.headers["pagination-type"] == "forward-only"
     ids = [ticket["id"] for ticket in response.json()]
     while "next" in response.links:
         assert f"pageId={ids[-1]}" in response.links["next"]
-        response = membrane_client.follow(response.links["next"])
+        response = membrane_client.follow(
+            ready_connection["id"], response.links["next"], headers=FORWARD_ONLY
+        )
         ids += [ticket["id"] for ticket in response.json()]
     assert ids == sorted(ids) and len(ids) == len(set(ids)) == total
 
@@ -121,13 +128,25 @@ def test_forward_only_paging_by_header_and_page_id_is_an_id_floor(psa):
     )
     assert response.headers["pagination-type"] == "forward-only"
     after = response.json()[-1]["id"]
-    following = psa("GET", "/service/tickets", query={"pageSize": 5, "pageId": after}).json()
+    following = psa(
+        "GET", "/service/tickets", query={"pageSize": 5, "pageId": after}, headers=FORWARD_ONLY
+    ).json()
     assert following and all(ticket["id"] > after for ticket in following)
 
 
 def test_forward_only_paging_refuses_order_by(psa):
-    error = psa_error(psa, "GET", "/service/tickets", query={"pageId": 1, "orderBy": "id desc"})
-    assert error.status == 400 and "forward-only" in error.message
+    query = {"pageId": 1, "orderBy": "id desc"}
+    error = psa_error(psa, "GET", "/service/tickets", query=query, headers=FORWARD_ONLY)
+    assert error.status == 400 and "orderBy cannot be used" in error.message
+
+
+def test_page_id_needs_the_forward_only_header(psa):
+    """ConnectWise's rule: pageId works only with `pagination-type: forward-only`."""
+    error = psa_error(psa, "GET", "/service/tickets", query={"pageId": 5})
+    assert error.status == 400 and error.code == "BadRequest"
+    assert "pagination-type: forward-only" in error.message
+    bad = psa_error(psa, "GET", "/service/tickets", query={"pageId": "-1"}, headers=FORWARD_ONLY)
+    assert "pageId must be a whole number" in bad.message
 
 
 @pytest.mark.parametrize(
@@ -135,7 +154,6 @@ def test_forward_only_paging_refuses_order_by(psa):
     [
         ({"pageSize": 0}, "pageSize must be at least 1"),
         ({"page": "two"}, "page must be a whole number"),
-        ({"pageId": "-1"}, "pageId must be a whole number"),
         ({"orderBy": "nope asc"}, "unknown field 'nope'"),
         ({"orderBy": "id sideways"}, "orderBy"),
         ({"fields": "id,nope"}, "unknown field 'nope'"),
@@ -153,7 +171,7 @@ def test_forward_only_paging_refuses_order_by(psa):
 def test_bad_queries_are_psa_400s(psa, query, message):
     error = psa_error(psa, "GET", "/service/tickets", query=query)
     assert error.status == 400 and error.code == "BadRequest"
-    assert message in error.message
+    assert message in error.message and error.data["errors"] == []
     assert error.retryable is False
 
 

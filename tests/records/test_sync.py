@@ -92,6 +92,7 @@ def psa_ids(client, connection, path) -> list[int]:
             "GET",
             path,
             query={"pageSize": 1000, "pageId": after, "fields": "id"},
+            headers={"pagination-type": "forward-only"},
         ).json()
         ids += [record["id"] for record in page]
         if len(page) < 1000:

@@ -593,3 +593,20 @@ def test_unreadable_bodies(psa, method, body, message):
 def test_read_only_kinds_refuse_writes(psa):
     status, error = call(psa, "POST", "/service/boards", {"name": "New board"})
     assert status == 405 and "read-only" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "query", "status"),
+    [
+        ("GET", "/service/tickets/99999", None, None, 404),
+        ("GET", "/no/such", None, None, 404),
+        ("GET", "/service/tickets", None, [("conditions", "summary =")], 400),
+        ("GET", "/service/tickets", None, [("orderBy", "nope")], 400),
+        ("POST", "/service/boards", {"name": "New board"}, None, 405),
+    ],
+)
+def test_error_bodies_always_carry_errors(psa, method, path, body, query, status):
+    """ConnectWise sends `errors` even when no field is at fault (connectwise-api.md)."""
+    answer_status, error = call(psa, method, path, body, query)
+    assert answer_status == status
+    assert error.keys() == {"code", "message", "errors"} and error["errors"] == []

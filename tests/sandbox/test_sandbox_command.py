@@ -10,9 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from psaportal.sandbox.psa import PsaSimulator, SeedScale
+from psaportal.sandbox.psa import simulator as simulator_module
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Hang guard only: seeding 30 tickets takes well under a second.
 START_TIMEOUT = 60
+TINY_SCALE = (
+    "--members", "1", "--companies", "1", "--contacts", "1", "--tickets", "3",
+    "--projects", "1", "--opportunities", "1", "--time-entries", "3", "--products", "1",
+    "--expense-entries", "1", "--configurations", "1",
+)  # fmt: skip
 
 
 def free_port():
@@ -134,3 +142,32 @@ def test_bad_options_are_refused(sandbox_process):
     output, _ = process.communicate(timeout=START_TIMEOUT)
     assert process.returncode != 0
     assert "error_status must be between 500 and 599" in output
+
+
+def test_sigterm_stops_it_and_removes_the_temporary_psa_data(sandbox_process):
+    """`kill`/Popen.terminate() must not leave a /tmp/psa-sandbox-* folder behind."""
+    process = sandbox_process("--port", str(free_port()), *TINY_SCALE)
+    _, output = read_api_url(process)
+    data = Path(
+        next(line for line in output if line.startswith("PSA data: ")).split(": ", 1)[1].strip()
+    )
+    assert data.parent.name.startswith("psa-sandbox-") and data.is_file()
+
+    process.send_signal(signal.SIGTERM)
+    rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, rest
+    assert "Stopping." in rest and "Traceback" not in rest
+    assert not data.parent.exists()
+
+
+def test_an_interrupted_seed_removes_the_temporary_psa_data(tmp_path, monkeypatch):
+    """Stopped while seeding (Ctrl+C, or SIGTERM once the command turns it into one)."""
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulator_module.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(simulator_module.Seeder, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        PsaSimulator(SeedScale(members=1, companies=1, contacts=1, tickets=1))
+    assert list(tmp_path.iterdir()) == []

@@ -17,13 +17,11 @@ class PsaError(Exception):
         self.status = status
         self.code = code
         self.message = message
-        self.errors = errors
+        self.errors = errors or []
 
     def as_body(self) -> dict:
-        body: dict = {"code": self.code, "message": self.message}
-        if self.errors is not None:
-            body["errors"] = self.errors
-        return body
+        # ConnectWise always sends `errors`, empty when no field is at fault.
+        return {"code": self.code, "message": self.message, "errors": self.errors}
 
 
 def bad_request(message: str) -> PsaError:

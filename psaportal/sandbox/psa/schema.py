@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Stored reference hrefs start with this marker; responses swap in the caller's base_url.
-BASE_MARKER = "@@PSA_BASE@@"
+# Where the simulated PSA lives. Hrefs and Link headers name the PSA's own URLs, as the real
+# API's do (the proxy passes the PSA's answer through); `.invalid` never resolves.
+PSA_BASE_URL = "https://sandbox-psa.invalid/v4_6_release/apis/3.0"
 SCALAR_TYPES = ("int", "float", "str", "bool", "datetime")
 
 
@@ -661,10 +662,10 @@ def ref_subfields(target: str) -> dict[str, Field]:
 
 def href(target: str, record_id: int, *, board_id: int | None = None) -> str:
     if target == "status":
-        return f"{BASE_MARKER}/service/boards/{board_id}/statuses/{record_id}"
+        return f"{PSA_BASE_URL}/service/boards/{board_id}/statuses/{record_id}"
     if target in HREF_PATHS:
-        return f"{BASE_MARKER}/{HREF_PATHS[target]}/{record_id}"
-    return f"{BASE_MARKER}/{LOOKUPS[target].href}/{record_id}"
+        return f"{PSA_BASE_URL}/{HREF_PATHS[target]}/{record_id}"
+    return f"{PSA_BASE_URL}/{LOOKUPS[target].href}/{record_id}"
 
 
 def make_ref(target: str, record_id: int, **values) -> dict:

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .schema import (
-    BASE_MARKER,
     BOARD_STATUSES,
     BOARDS,
     LOOKUPS,
     PRIORITIES,
+    PSA_BASE_URL,
     lookup_ref,
     make_ref,
     status_id,
@@ -870,7 +870,7 @@ class Seeder:
                     "id": entry_id,
                     "expenseReport": {
                         "id": member * 1000 + (date // (30 * DAY)) % 1000,
-                        "_info": {"expenseReport_href": f"{BASE_MARKER}/expense/reports"},
+                        "_info": {"expenseReport_href": f"{PSA_BASE_URL}/expense/reports"},
                     },
                 }
                 if self.ticket_company and rng.random() < 0.7:

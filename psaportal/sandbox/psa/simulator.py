@@ -29,12 +29,17 @@ from urllib.parse import urlencode
 from .conditions import ConditionError, FieldRef, compile_sql, parse
 from .errors import PsaError, bad_request, not_found
 from .records import apply_patch, build_record
-from .schema import BASE_MARKER, KINDS, Kind, PathError, walk
+from .schema import KINDS, PSA_BASE_URL, Kind, PathError, walk
 from .seed import Seeder
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 25
 UPDATED_BY = "membrane"
+#: Part of the stored file's fingerprint: bump it when the tables, indexes or stored JSON
+#: change (3: hrefs hold PSA_BASE_URL).
+STORAGE_VERSION = 3
+#: Distinct filters whose counts are remembered (see `_total`).
+REMEMBERED_COUNTS = 256
 
 
 @dataclass(frozen=True)
@@ -104,13 +109,27 @@ class PsaSimulator:
         self.db_path = db_path
         self._lock = threading.Lock()
         self._last_now = 0
+        self._counts: dict[tuple, int] = {}
         self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        try:
+            self._open()
+        except BaseException:  # also Ctrl+C / SIGTERM mid-seed: leave no temp files behind
+            self.close()
+            raise
+
+    def _open(self) -> None:
         # The data is disposable: trade durability for seeding and write speed.
         self._conn.execute("PRAGMA journal_mode=MEMORY")
         self._conn.execute("PRAGMA synchronous=OFF")
         self._conn.execute("PRAGMA cache_size=-65536")
         fingerprint = json.dumps(
-            {"scale": asdict(self.scale), "seed": seed, "anchor": self.anchor}, sort_keys=True
+            {
+                "scale": asdict(self.scale),
+                "seed": self.seed,
+                "anchor": self.anchor,
+                "storage": STORAGE_VERSION,
+            },
+            sort_keys=True,
         )
         if self._stored_fingerprint() != fingerprint:
             self._seed(fingerprint)
@@ -138,6 +157,8 @@ class PsaSimulator:
         Seeder(conn, self.scale, self.seed, self.anchor).run()
         for kind in KINDS.values():
             conn.execute(f"CREATE INDEX {kind.table}_updated ON {kind.table} (last_updated)")
+            # Narrow, in id order: lists choose their page's ids here (see _page_rows).
+            conn.execute(f"CREATE INDEX {kind.table}_by_id ON {kind.table} (id, last_updated)")
         conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
         conn.execute("COMMIT")
 
@@ -178,11 +199,10 @@ class PsaSimulator:
         path: str,
         query: list[tuple[str, str]] | None = None,
         body: bytes | None = None,
-        base_url: str = "",
         headers: dict[str, str] | None = None,
     ) -> PsaAnswer:
-        """Answer one ConnectWise API request; `base_url` is where the caller sees the API."""
-        request = _Request(method.upper(), path, query or [], body, base_url, headers or {})
+        """Answer one ConnectWise API request (`path` is below PSA_BASE_URL)."""
+        request = _Request(method.upper(), path, query or [], body, headers or {})
         try:
             with self._lock:
                 return self._route(request)
@@ -251,55 +271,75 @@ class PsaSimulator:
         return (" AND ".join(clauses) or "1"), params
 
     def _count(self, kind: Kind, request: _Request, parent: int | None) -> int:
-        where, params = self._where(kind, request, parent)
-        sql = f"SELECT COUNT(*) FROM {kind.table} AS t WHERE {where}"
-        return self._conn.execute(sql, params).fetchone()[0]
+        return self._total(kind, *self._where(kind, request, parent))
+
+    def _total(self, kind: Kind, where: str, params: list) -> int:
+        """How many records match; remembered until the next write, since paging through a
+        list asks for the same count (its Link header's last page) on every page."""
+        key = (kind.table, where, tuple(params))
+        if key not in self._counts:
+            if len(self._counts) >= REMEMBERED_COUNTS:
+                self._counts.clear()
+            sql = f"SELECT COUNT(*) FROM {kind.table} AS t WHERE {where}"
+            self._counts[key] = self._conn.execute(sql, params).fetchone()[0]
+        return self._counts[key]
 
     def _list(self, kind: Kind, request: _Request, parent: int | None) -> PsaAnswer:
         where, params = self._where(kind, request, parent)
         size = _page_number(request.param("pageSize"), "pageSize", DEFAULT_PAGE_SIZE)
         size = min(size, MAX_PAGE_SIZE)
         projection = _projection(kind, request.param("fields"))
-        forward = (
-            request.param("pageId") is not None
-            or (request.header("pagination-type") or "").lower() == "forward-only"
-        )
+        forward = (request.header("pagination-type") or "").lower() == "forward-only"
+        if request.param("pageId") is not None and not forward:
+            # ConnectWise honours pageId only in forward-only mode; say so rather than page.
+            raise bad_request("pageId needs the request header 'pagination-type: forward-only'")
         headers: dict[str, str] = {}
         if forward:
             if request.param("orderBy"):
                 raise bad_request("orderBy cannot be used with forward-only paging (pageId)")
             after = _whole_number(request.param("pageId") or "0", "pageId")
-            sql = (
-                f"SELECT id, data FROM {kind.table} AS t WHERE ({where}) AND t.id > ? "
-                "ORDER BY t.id LIMIT ?"
-            )
-            rows = self._conn.execute(sql, [*params, after, size]).fetchall()
+            rows = self._page_rows(kind, f"({where}) AND t.id > ?", [*params, after], "t.id", size)
             headers["pagination-type"] = "forward-only"
             if len(rows) == size:
                 headers["Link"] = _link(request, {"pageId": str(rows[-1][0])}, "next")
         else:
             page = _page_number(request.param("page"), "page", 1)
             order = _order_by(kind, request.param("orderBy"))
-            sql = (
-                f"SELECT id, data FROM {kind.table} AS t WHERE {where} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?"
-            )
-            rows = self._conn.execute(sql, [*params, size, (page - 1) * size]).fetchall()
+            rows = self._page_rows(kind, where, params, order, size, (page - 1) * size)
             if page > 1 or len(rows) == size:
-                total = self._conn.execute(
-                    f"SELECT COUNT(*) FROM {kind.table} AS t WHERE {where}", params
-                ).fetchone()[0]
+                total = self._total(kind, where, params)
                 headers["Link"] = _page_links(request, page, max(1, math.ceil(total / size)))
         if projection is None:
-            text = "[" + ",".join(row[1] for row in rows) + "]"
+            # The stored JSON as is, joined in a single copy (a page is megabytes, and each
+            # extra copy of it costs about a millisecond): the brackets ride on the first
+            # and last rows.
+            parts = [row[1] for row in rows] or [b""]
+            parts[0] = b"[" + parts[0]
+            parts[-1] += b"]"
+            body = b",".join(parts)
         else:
-            text = json.dumps(
-                [projection(json.loads(row[1])) for row in rows], separators=(",", ":")
-            )
-        body = text.replace(BASE_MARKER, request.base_url).encode()
+            records = [projection(json.loads(row[1])) for row in rows]
+            body = json.dumps(records, separators=(",", ":")).encode()
         if not headers.get("Link"):
             headers.pop("Link", None)
         return PsaAnswer(200, {"Content-Type": "application/json; charset=utf-8", **headers}, body)
+
+    def _page_rows(
+        self, kind: Kind, where: str, params: list, order: str, size: int, offset: int = 0
+    ) -> list[tuple[int, bytes]]:
+        """One page of (id, JSON bytes) rows, in `order`.
+
+        The page's ids are chosen first: unless the filter or the order reads `data`, SQLite
+        finds them in the narrow (id, last_updated) index rather than walking the wide rows
+        (an OFFSET, or an `_info/lastUpdated` few records meet, would read the whole table).
+        The JSON comes back as bytes, to be joined into the answer unparsed.
+        """
+        page = f"SELECT t.id FROM {kind.table} AS t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        sql = (
+            f"SELECT t.id, CAST(t.data AS BLOB) FROM {kind.table} AS t "
+            f"WHERE t.id IN ({page}) ORDER BY {order}"
+        )
+        return self._conn.execute(sql, [*params, size, offset]).fetchall()
 
     def _get(self, kind: Kind, record_id: int, request: _Request, parent: int | None) -> PsaAnswer:
         record = self._require(kind, record_id)
@@ -308,7 +348,7 @@ class PsaSimulator:
         projection = _projection(kind, request.param("fields"))
         if projection is not None:
             record = projection(record)
-        return self._record_answer(record, request, 200)
+        return self._record_answer(record, 200)
 
     def _require(self, kind: Kind, record_id: int) -> dict:
         record = self.fetch(kind.table, record_id)
@@ -317,11 +357,15 @@ class PsaSimulator:
         return record
 
     @staticmethod
-    def _record_answer(record: dict, request: _Request, status: int) -> PsaAnswer:
-        text = json.dumps(record, separators=(",", ":")).replace(BASE_MARKER, request.base_url)
-        return PsaAnswer(status, {"Content-Type": "application/json; charset=utf-8"}, text.encode())
+    def _record_answer(record: dict, status: int) -> PsaAnswer:
+        body = json.dumps(record, separators=(",", ":")).encode()
+        return PsaAnswer(status, {"Content-Type": "application/json; charset=utf-8"}, body)
 
     # -- writes ------------------------------------------------------------------------
+
+    def _write(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        self._counts.clear()  # any change can change any count
+        return self._conn.execute(sql, params)
 
     def _writable(self, kind: Kind) -> None:
         if not kind.writable:
@@ -336,11 +380,11 @@ class PsaSimulator:
         info = {"lastUpdated": now, "updatedBy": UPDATED_BY, "dateEntered": now,
                 "enteredBy": UPDATED_BY}  # fmt: skip
         stored = {"id": record_id, **record, "_info": info}
-        self._conn.execute(
+        self._write(
             f"INSERT INTO {kind.table} (id, last_updated, data) VALUES (?, ?, ?)",
             (record_id, now, json.dumps(stored, separators=(",", ":"))),
         )
-        return self._record_answer(stored, request, 201)
+        return self._record_answer(stored, 201)
 
     def _update(self, kind: Kind, record_id: int, request: _Request) -> PsaAnswer:
         self._writable(kind)
@@ -352,15 +396,15 @@ class PsaSimulator:
         now = self.now_iso()
         info = {**existing.get("_info", {}), "lastUpdated": now, "updatedBy": UPDATED_BY}
         stored = {"id": record_id, **record, "_info": info}
-        self._conn.execute(
+        self._write(
             f"UPDATE {kind.table} SET last_updated = ?, data = ? WHERE id = ?",
             (now, json.dumps(stored, separators=(",", ":")), record_id),
         )
-        return self._record_answer(stored, request, 200)
+        return self._record_answer(stored, 200)
 
     def _delete(self, kind: Kind, record_id: int) -> PsaAnswer:
         self._writable(kind)
-        deleted = self._conn.execute(f"DELETE FROM {kind.table} WHERE id = ?", (record_id,))
+        deleted = self._write(f"DELETE FROM {kind.table} WHERE id = ?", (record_id,))
         if deleted.rowcount == 0:
             raise _missing(kind, record_id)
         return PsaAnswer(204, {}, b"")
@@ -375,7 +419,6 @@ class _Request:
     path: str
     query: list[tuple[str, str]]
     body: bytes | None
-    base_url: str
     headers: dict[str, str]
 
     def param(self, name: str) -> str | None:
@@ -422,7 +465,7 @@ def _link(request: _Request, changes: dict[str, str], rel: str) -> str:
     query = [(k, v) for k, v in request.query if k.lower() not in {c.lower() for c in changes}]
     query += list(changes.items())
     path = "/" + request.path.strip("/")
-    return f'<{request.base_url}{path}?{urlencode(query)}>; rel="{rel}"'
+    return f'<{PSA_BASE_URL}{path}?{urlencode(query)}>; rel="{rel}"'
 
 
 def _page_links(request: _Request, page: int, last: int) -> str:

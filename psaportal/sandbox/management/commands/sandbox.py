@@ -1,5 +1,7 @@
 """`python manage.py sandbox`: serve the Membrane sandbox until interrupted."""
 
+import signal
+
 from django.core.management.base import BaseCommand, CommandError
 
 from psaportal.sandbox.server import SandboxApp, SandboxServer, config_from_options
@@ -96,9 +98,12 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        # SIGTERM (`kill`, Popen.terminate) stops it like Ctrl+C does, so the `finally`
+        # below removes the temporary PSA data (gigabytes at benchmark scale).
+        signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write("Seeding the PSA simulator…")
         app = SandboxApp(config)
-        app.load_psa()
+        psa = app.load_psa()  # stopped while seeding, the simulator removes its own files
         try:
             server = SandboxServer(app, options["host"], options["port"])
         except OSError as exc:
@@ -106,6 +111,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Cannot listen on {options['host']}:{options['port']}: {exc}"
             ) from exc
+        self.stdout.write(f"PSA data: {psa.db_path}")
         self.stdout.write(f"Membrane sandbox API: {server.url}")
         self.stdout.write(
             f"Bearer token: {config.token} (or a JWT signed with the workspace secret)"
@@ -118,3 +124,7 @@ class Command(BaseCommand):
         finally:
             app.close()
             server.server_close()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
