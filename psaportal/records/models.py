@@ -103,8 +103,9 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
 class MirrorRecord(models.Model):
     """One PSA record as last seen by a sync. Unique per (connection, psa_id) per kind."""
 
+    # No index of its own: the unique (connection, psa_id) constraint's index serves it.
     connection = models.ForeignKey(
-        "connections.Connection", on_delete=models.CASCADE, related_name="+"
+        "connections.Connection", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     psa_id = models.BigIntegerField()
     data = models.JSONField(default=dict, help_text="The full PSA record.")

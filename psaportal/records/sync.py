@@ -202,6 +202,14 @@ def store_records(
     return StoredPage(count=len(rows), newest=newest)
 
 
+# For this transaction, compress the JSON with lz4 (a third cheaper than the default pglz
+# here) where the server was built with it; elsewhere nothing changes.
+LZ4_WHERE_AVAILABLE = (
+    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+)
+
+
 class _CopyPlan(NamedTuple):
     columns: list[tuple[str, bool, Any]]  # (attribute name, holds JSON, default) per column
     create_load: str
@@ -256,6 +264,7 @@ def _copy_upsert(model: type[models.MirrorRecord], rows: list[dict]) -> None:
     """
     plan = _copy_plan(model)
     with db_connection.cursor() as cursor:
+        cursor.execute(LZ4_WHERE_AVAILABLE)
         cursor.execute(plan.create_load)
         cursor.execute(plan.empty_load)
         with cursor.connection.cursor().copy(plan.copy) as copy:
