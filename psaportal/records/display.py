@@ -8,7 +8,8 @@ import datetime
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 BLANK = "—"
 
@@ -36,13 +37,8 @@ def display_value(value) -> str:
 def table_row(*, url: str, values: list) -> dict:
     """A list row: the first value links to the record, the others are ready-made cells.
 
-    The cells are joined here (escaped by format_html_join) because a template loop per
-    cell costs more than the rest of a 50-row list page.
+    The cells are built here, each value escaped, because a template loop per cell costs
+    more than the rest of a 50-row list page.
     """
-    return {
-        "url": url,
-        "first": display_value(values[0]),
-        "other_cells": format_html_join(
-            "", "<td>{}</td>", ((display_value(value),) for value in values[1:])
-        ),
-    }
+    cells = "".join(f"<td>{escape(display_value(value))}</td>" for value in values[1:])
+    return {"url": url, "first": display_value(values[0]), "other_cells": mark_safe(cells)}
