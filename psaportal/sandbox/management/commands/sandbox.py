@@ -99,8 +99,10 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         # SIGTERM (`kill`, Popen.terminate) stops it like Ctrl+C does, so the `finally`
-        # below removes the temporary PSA data (gigabytes at benchmark scale).
+        # below removes the temporary PSA data (gigabytes at benchmark scale). SIGINT is set
+        # too: a process started in the background by a script inherits it ignored.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         self.stdout.write("Seeding the PSA simulator…")
         app = SandboxApp(config)
         psa = app.load_psa()  # stopped while seeding, the simulator removes its own files
