@@ -32,6 +32,8 @@ import tempfile
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+from procstats import peak_rss_mb
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -215,13 +217,8 @@ def _pool_processes(pid: int) -> list[int]:
 
 
 def _peak_mb(worker: subprocess.Popen) -> float:
-    """The largest VmHWM (peak resident memory) among the worker's processes."""
-    peaks = []
-    for pid in [worker.pid, *_pool_processes(worker.pid)]:
-        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return max(peaks)
+    """The largest peak resident memory among the worker's processes."""
+    return max(peak_rss_mb(pid) for pid in [worker.pid, *_pool_processes(worker.pid)])
 
 
 def _child(env: dict[str, str], *args: str) -> dict:

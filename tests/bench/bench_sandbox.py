@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+from procstats import peak_rss_mb
+
 from psaportal.membrane import MembraneClient
 from psaportal.sandbox.psa import SeedScale
 from psaportal.sandbox.testing import start_sandbox
@@ -90,7 +92,7 @@ def _run_at_scale() -> None:
                 timings.append((time.perf_counter() - started) * 1000)
                 assert count > 0 and len(page) == min(count, 1000), (count, len(page))
         print(f"sandbox_query_1m_ms: {statistics.median(timings):.0f} ms", flush=True)
-        print(f"sandbox_peak_mb_1m: {_peak_mb(process.pid):.0f} MB", flush=True)
+        print(f"sandbox_peak_mb_1m: {peak_rss_mb(process.pid):.0f} MB", flush=True)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -101,10 +103,3 @@ def _served_url(process: subprocess.Popen) -> str:
         if line.startswith("Membrane sandbox API: "):
             return line.split(": ", 1)[1].strip()
     raise RuntimeError(f"the sandbox exited ({process.wait()}) before serving")
-
-
-def _peak_mb(pid: int) -> float:
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc status")
