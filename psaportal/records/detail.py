@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from psaportal.records import registry
 from psaportal.records.display import table_row
-from psaportal.records.models import parse_datetime
+from psaportal.records.models import RecordDocument, parse_datetime
 
 RELATED_ROWS = 10
 RELATED_COLUMNS = 6
@@ -142,7 +142,13 @@ def detail_context(*, connection, kind: registry.RecordKind, psa_id: int) -> dic
     record = kind.model.objects.filter(connection=connection, psa_id=psa_id).first()
     if record is None:
         return None
-    data = record.data if isinstance(record.data, dict) else {}
+    data = (
+        RecordDocument.objects.filter(connection=connection, kind=kind.key, psa_id=psa_id)
+        .values_list("data", flat=True)
+        .first()
+    )
+    if not isinstance(data, dict):
+        data = {}
     return {
         "entry": kind,
         "record_kinds": registry.record_kinds(),

@@ -18,13 +18,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from psaportal.records import registry
+from psaportal.records import registry, search
 from psaportal.records.display import table_row
 from psaportal.records.models import SyncState
 from psaportal.records.paging import ListPage, paginate
 
 SEARCH_MAX = 200
-SEARCH_TERMS_MAX = 6
 TEXT_FILTER_MAX = 100
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -142,6 +141,8 @@ def list_state_from_query(
     if len(q) > SEARCH_MAX:
         q = q[:SEARCH_MAX].rstrip()
         notices.append(f"The search was cut to its first {SEARCH_MAX} characters.")
+    if q and not search.words(q):
+        notices.append("The search has no letters or digits, so it finds everything.")
 
     filters: dict[str, str] = {}
     for item in kind.filters:
@@ -241,14 +242,6 @@ def _filter_q(*, kind: registry.RecordKind, state: ListState) -> Q:
     return condition
 
 
-def _search_q(*, state: ListState) -> Q:
-    """Every search term must appear in the record's lower-cased search text."""
-    condition = Q()
-    for term in state.q.lower().split()[:SEARCH_TERMS_MAX]:
-        condition &= Q(search_text__contains=term)
-    return condition
-
-
 def ordering(*, kind: registry.RecordKind, state: ListState) -> list[str]:
     """The ORDER BY: the chosen column, then psa_id so pages never overlap."""
     if not state.sort:
@@ -268,7 +261,7 @@ def record_list(*, connection, kind: registry.RecordKind, state: ListState, fiel
     return (
         kind.model.objects.filter(connection=connection)
         .filter(_filter_q(kind=kind, state=state))
-        .filter(_search_q(state=state))
+        .filter(search.search_condition(state.q))
         .order_by(*ordering(kind=kind, state=state))
         .values(*columns)
     )

@@ -1,8 +1,8 @@
 """The local mirror of PSA records, and the history of the syncs that fill it.
 
-Each mirrored record keeps the full PSA JSON in ``data`` plus the typed, indexed columns
-that lists, filters and reports read. ``psa_values(record)`` on each model is the one place
-that maps a PSA record to those columns.
+Each mirrored record keeps the typed, indexed columns that lists, filters and reports read;
+``psa_values(record)`` on each model is the one place that maps a PSA record to them. The
+full PSA JSON lives beside it in ``RecordDocument``.
 """
 
 from __future__ import annotations
@@ -108,10 +108,9 @@ class MirrorRecord(models.Model):
         "connections.Connection", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     psa_id = models.BigIntegerField()
-    data = models.JSONField(default=dict, help_text="The full PSA record.")
     display_name = models.CharField(max_length=255, blank=True)
     search_text = models.TextField(
-        blank=True, help_text="Lower-cased text of the registry's search fields."
+        blank=True, help_text="The words of the registry's search fields (search.search_text)."
     )
     last_updated = models.DateTimeField(
         null=True, blank=True, db_index=True, help_text="The PSA's _info/lastUpdated."
@@ -154,7 +153,7 @@ class Ticket(MirrorRecord):
     company_name = models.CharField(max_length=100, blank=True)
     contact_id = models.BigIntegerField(null=True, blank=True)
     contact_name = models.CharField(max_length=100, blank=True)
-    owner_identifier = models.CharField(max_length=100, blank=True, db_index=True)
+    owner_identifier = models.CharField(max_length=100, blank=True)
     owner_name = models.CharField(max_length=100, blank=True)
     priority_id = models.BigIntegerField(null=True, blank=True)
     priority_name = models.CharField(max_length=100, blank=True)
@@ -174,7 +173,7 @@ class Ticket(MirrorRecord):
             models.Index(fields=["connection", "status_name"], name="tk_status"),
             models.Index(fields=["connection", "board_name"], name="tk_board"),
             models.Index(fields=["connection", "priority_name"], name="tk_priority"),
-            models.Index(fields=["connection", "synced_at"], name="tk_synced"),
+            models.Index(fields=["connection", "owner_identifier"], name="tk_owner"),
         ]
 
     @classmethod
@@ -226,7 +225,6 @@ class Company(MirrorRecord):
         indexes = [
             models.Index(fields=["connection", "name"], name="co_name"),
             models.Index(fields=["connection", "status_name"], name="co_status"),
-            models.Index(fields=["connection", "synced_at"], name="co_synced"),
         ]
 
     @classmethod
@@ -277,7 +275,6 @@ class Contact(MirrorRecord):
     class Meta(MirrorRecord.Meta):
         indexes = [
             models.Index(fields=["connection", "last_name", "first_name"], name="ct_name"),
-            models.Index(fields=["connection", "synced_at"], name="ct_synced"),
         ]
 
     @classmethod
@@ -315,7 +312,6 @@ class Project(MirrorRecord):
     class Meta(MirrorRecord.Meta):
         indexes = [
             models.Index(fields=["connection", "closed_flag", "last_updated"], name="pj_open_upd"),
-            models.Index(fields=["connection", "synced_at"], name="pj_synced"),
         ]
 
     @classmethod
@@ -358,7 +354,6 @@ class Opportunity(MirrorRecord):
         verbose_name_plural = "opportunities"
         indexes = [
             models.Index(fields=["connection", "status_name"], name="op_status"),
-            models.Index(fields=["connection", "synced_at"], name="op_synced"),
         ]
 
     @classmethod
@@ -404,7 +399,6 @@ class TimeEntry(MirrorRecord):
             models.Index(fields=["connection", "work_date"], name="te_date"),
             models.Index(fields=["connection", "member_identifier", "work_date"], name="te_member"),
             models.Index(fields=["connection", "charge_to_type", "charge_to_id"], name="te_charge"),
-            models.Index(fields=["connection", "synced_at"], name="te_synced"),
         ]
 
     @classmethod
@@ -455,9 +449,6 @@ class Product(MirrorRecord):
     cancelled_flag = models.BooleanField(default=False)
     purchase_date = models.DateTimeField(null=True, blank=True)
 
-    class Meta(MirrorRecord.Meta):
-        indexes = [models.Index(fields=["connection", "synced_at"], name="pr_synced")]
-
     @classmethod
     def psa_values(cls, record):
         return {
@@ -506,7 +497,6 @@ class ExpenseEntry(MirrorRecord):
         verbose_name_plural = "expense entries"
         indexes = [
             models.Index(fields=["connection", "expense_date"], name="ex_date"),
-            models.Index(fields=["connection", "synced_at"], name="ex_synced"),
         ]
 
     @classmethod
@@ -559,7 +549,6 @@ class Configuration(MirrorRecord):
     class Meta(MirrorRecord.Meta):
         indexes = [
             models.Index(fields=["connection", "type_name"], name="cf_type"),
-            models.Index(fields=["connection", "synced_at"], name="cf_synced"),
         ]
 
     @classmethod
@@ -596,9 +585,6 @@ class Member(MirrorRecord):
     email = models.CharField(max_length=250, blank=True)
     inactive_flag = models.BooleanField(default=False)
 
-    class Meta(MirrorRecord.Meta):
-        indexes = [models.Index(fields=["connection", "synced_at"], name="mb_synced")]
-
     @classmethod
     def psa_values(cls, record):
         return {
@@ -615,9 +601,6 @@ class Board(MirrorRecord):
     name = models.CharField(max_length=100, blank=True)
     inactive_flag = models.BooleanField(default=False)
     project_flag = models.BooleanField(default=False)
-
-    class Meta(MirrorRecord.Meta):
-        indexes = [models.Index(fields=["connection", "synced_at"], name="bd_synced")]
 
     @classmethod
     def psa_values(cls, record):
@@ -640,7 +623,6 @@ class BoardStatus(MirrorRecord):
 
     class Meta(MirrorRecord.Meta):
         verbose_name_plural = "board statuses"
-        indexes = [models.Index(fields=["connection", "synced_at"], name="bs_synced")]
 
     @classmethod
     def psa_values(cls, record):
@@ -664,7 +646,6 @@ class Priority(MirrorRecord):
 
     class Meta(MirrorRecord.Meta):
         verbose_name_plural = "priorities"
-        indexes = [models.Index(fields=["connection", "synced_at"], name="pt_synced")]
 
     @classmethod
     def psa_values(cls, record):
@@ -678,6 +659,31 @@ class Priority(MirrorRecord):
 
 
 # -- sync bookkeeping ----------------------------------------------------------------
+
+
+class RecordDocument(models.Model):
+    """The full PSA record as JSON, for the detail page.
+
+    It lives apart from the mirror tables so that their rows stay narrow: a ticket's JSON
+    is three times the size of its typed columns, and lists read many rows of those.
+    """
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=32, help_text="The registry key of the record kind.")
+    psa_id = models.BigIntegerField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "psa_id"], name="records_document_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.psa_id}"
 
 
 class SyncRun(models.Model):

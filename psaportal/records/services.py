@@ -418,8 +418,7 @@ def sync_run_finish(*, run_id: int) -> bool:
             records_deleted=deleted,
             finished_at=sync.database_now(),
         )
-    if run.mode == SyncRun.Mode.FULL:
-        sync.refresh_planner_statistics(kind=kind)
+    sync.tidy_indexes(kind=kind, analyze=run.mode == SyncRun.Mode.FULL)
     run.refresh_from_db()
     _job_progress(run=run)
     return True

@@ -24,10 +24,9 @@ from typing import Any, NamedTuple
 import orjson
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import JSONField
 
 from psaportal.membrane import MalformedResponseError, MembraneClient
-from psaportal.records import models, registry
+from psaportal.records import models, registry, search
 
 PAGE_SIZE = 1000
 #: Incremental syncs ask again for this much time before the watermark, so a change that
@@ -152,7 +151,7 @@ def mirror_rows(
     synced_at: datetime,
 ) -> tuple[list[dict], datetime | None]:
     """Column values (by attribute name) for ``records``, one per id in id order, and
-    their newest lastUpdated."""
+    their newest lastUpdated. Each row also holds the record itself as ``data``."""
     model = kind.model
     search_fields = kind.search_fields
     by_id = {record["id"]: record for record in records}
@@ -165,9 +164,7 @@ def mirror_rows(
         if updated is not None and (newest is None or updated > newest):
             newest = updated
         values["psa_id"] = psa_id
-        values["search_text"] = " ".join(
-            str(values[name]) for name in search_fields if values.get(name) not in (None, "")
-        ).lower()
+        values["search_text"] = search.search_text([values.get(name) for name in search_fields])
         values.update(
             connection_id=connection_id, data=record, last_updated=updated, synced_at=synced_at
         )
@@ -182,7 +179,7 @@ def store_records(
     records: list[dict],
     synced_at: datetime | None = None,
 ) -> StoredPage:
-    """Insert or update ``records`` in the mirror in bulk (one statement per batch)."""
+    """Insert or update ``records`` and their documents in bulk (a statement per table)."""
     if not records:
         return StoredPage(count=0, newest=None)
     with transaction.atomic():
@@ -191,15 +188,33 @@ def store_records(
             connection_id=connection_id, kind=kind, records=records, synced_at=synced_at
         )
         if db_connection.vendor == "postgresql":
-            _copy_upsert(kind.model, rows)
+            _copy_upsert(kind, rows)
         else:
             kind.model.objects.bulk_create(
-                [kind.model(**values) for values in rows],
+                [kind.model(**_without_data(values)) for values in rows],
                 update_conflicts=True,
                 unique_fields=["connection", "psa_id"],
                 update_fields=kind.model.typed_field_names(),
             )
+            models.RecordDocument.objects.bulk_create(
+                [
+                    models.RecordDocument(
+                        connection_id=connection_id,
+                        kind=kind.key,
+                        psa_id=values["psa_id"],
+                        data=values["data"],
+                    )
+                    for values in rows
+                ],
+                update_conflicts=True,
+                unique_fields=["connection", "kind", "psa_id"],
+                update_fields=["data"],
+            )
     return StoredPage(count=len(rows), newest=newest)
+
+
+def _without_data(values: dict) -> dict:
+    return {name: value for name, value in values.items() if name != "data"}
 
 
 # For this transaction, compress the JSON with lz4 (a third cheaper than the default pglz
@@ -211,11 +226,12 @@ LZ4_WHERE_AVAILABLE = (
 
 
 class _CopyPlan(NamedTuple):
-    columns: list[tuple[str, bool, Any]]  # (attribute name, holds JSON, default) per column
+    columns: list[tuple[str, Any]]  # (attribute name, default) per mirror column, then data
     create_load: str
     empty_load: str
     copy: str
     upsert: str
+    upsert_documents: str
 
 
 @functools.cache
@@ -224,6 +240,7 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     quote = db_connection.ops.quote_name
     table = quote(model._meta.db_table)
+    documents = quote(models.RecordDocument._meta.db_table)
     load = quote(f"load_{model._meta.db_table}")
     columns = ", ".join(quote(field.column) for field in fields)
     typed = set(model.typed_field_names())
@@ -233,36 +250,39 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
         if field.name in typed
     )
     plan_columns = [
-        (
-            field.attname,
-            isinstance(field, JSONField),
-            field.get_default() if field.has_default() else None,
-        )
-        for field in fields
+        (field.attname, field.get_default() if field.has_default() else None) for field in fields
     ]
     return _CopyPlan(
-        columns=plan_columns,
+        columns=[*plan_columns, ("data", None)],
         create_load=(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM {table} WITH NO DATA"
+            f"SELECT {columns}, NULL::jsonb AS data FROM {table} WITH NO DATA"
         ),
         # Empty even when an earlier upsert ran in the same (test or outer) transaction.
         empty_load=f"TRUNCATE {load}",
-        copy=f"COPY {load} ({columns}) FROM STDIN",
+        copy=f"COPY {load} ({columns}, data) FROM STDIN",
         upsert=(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {load} "
             f"ON CONFLICT (connection_id, psa_id) DO UPDATE SET {updates}"
         ),
+        # A document the PSA did not change is left as it is: no new row version to write.
+        upsert_documents=(
+            f"INSERT INTO {documents} (connection_id, kind, psa_id, data) "
+            f"SELECT connection_id, %s, psa_id, data FROM {load} "
+            "ON CONFLICT (connection_id, kind, psa_id) DO UPDATE SET data = EXCLUDED.data "
+            f"WHERE {documents}.data IS DISTINCT FROM EXCLUDED.data"
+        ),
     )
 
 
-def _copy_upsert(model: type[models.MirrorRecord], rows: list[dict]) -> None:
-    """PostgreSQL: COPY the rows into a temporary table, then upsert them in one statement.
+def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then upsert them in one statement
+    per table.
 
     Many times faster than ``bulk_create``, whose UNNEST arrays make psycopg escape every
     JSON document character by character.
     """
-    plan = _copy_plan(model)
+    plan = _copy_plan(kind.model)
     with db_connection.cursor() as cursor:
         cursor.execute(LZ4_WHERE_AVAILABLE)
         cursor.execute(plan.create_load)
@@ -271,34 +291,58 @@ def _copy_upsert(model: type[models.MirrorRecord], rows: list[dict]) -> None:
             for values in rows:
                 copy.write_row(
                     [
-                        orjson.dumps(values[name]).decode()
-                        if is_json
+                        orjson.dumps(values["data"]).decode()
+                        if name == "data"
                         else values.get(name, default)
-                        for name, is_json, default in plan.columns
+                        for name, default in plan.columns
                     ]
                 )
         cursor.execute(plan.upsert)
+        cursor.execute(plan.upsert_documents, [kind.key])
 
 
 def delete_unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime) -> int:
-    """Remove mirrored records no sync has seen since ``before`` (gone from the PSA)."""
-    deleted, _ = kind.model.objects.filter(
-        connection_id=connection_id, synced_at__lt=before
-    ).delete()
+    """Remove mirrored records no sync has seen since ``before`` (gone from the PSA), and
+    their documents."""
+    unseen = kind.model.objects.filter(connection_id=connection_id, synced_at__lt=before)
+    with transaction.atomic():
+        models.RecordDocument.objects.filter(
+            connection_id=connection_id,
+            kind=kind.key,
+            psa_id__in=unseen.values("psa_id"),
+        ).delete()
+        deleted, _ = unseen.delete()
     return deleted
 
 
-def refresh_planner_statistics(*, kind: registry.RecordKind) -> None:
-    """PostgreSQL: ANALYZE a mirror table after a full sync, so the very next list query
-    is planned for the rows it now holds (autovacuum would get to it only later)."""
-    if db_connection.vendor == "postgresql":
-        table = db_connection.ops.quote_name(kind.model._meta.db_table)
-        with db_connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+def tidy_indexes(*, kind: registry.RecordKind, analyze: bool) -> None:
+    """PostgreSQL, after a sync run: merge the search index's pending entries, and (after a
+    full sync) ANALYZE the table.
+
+    A GIN index takes new entries into a pending list that every search reads in full, and
+    only autovacuum or an overflow merges it; a sync leaves thousands there. ANALYZE plans
+    the very next list query for the rows the table now holds.
+    """
+    if db_connection.vendor != "postgresql":
+        return
+    table = kind.model._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+            "WHERE i.indrelid = %s::regclass AND am.amname = 'gin'",
+            [table],
+        )
+        if analyze:
+            cursor.execute(f"ANALYZE {db_connection.ops.quote_name(table)}")
 
 
 def delete_record(*, connection_id: int, kind: registry.RecordKind, psa_id: int) -> int:
-    deleted, _ = kind.model.objects.filter(connection_id=connection_id, psa_id=psa_id).delete()
+    with transaction.atomic():
+        models.RecordDocument.objects.filter(
+            connection_id=connection_id, kind=kind.key, psa_id=psa_id
+        ).delete()
+        deleted, _ = kind.model.objects.filter(connection_id=connection_id, psa_id=psa_id).delete()
     return deleted
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from psaportal.connections.client import membrane_client as app_membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
-from psaportal.records.models import SyncRun, Ticket
+from psaportal.records.models import RecordDocument, SyncRun, Ticket
 from tests.records.mirror_rows import mirror
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,7 @@ def test_a_record_deleted_in_the_psa_leaves_the_mirror_on_refresh(
         reverse("records:detail", args=["tickets", gone["id"]]), HTTP_HX_REQUEST="true"
     )
     assert "no longer in the mirror" in section.content.decode()
+    assert not RecordDocument.objects.filter(psa_id=gone["id"]).exists()
 
 
 def test_refresh_now_syncs_the_list_and_swaps_the_table_in(
