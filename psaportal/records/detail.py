@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from psaportal.records import registry
-from psaportal.records.display import table_row
+from psaportal.records.display import table_rows
 from psaportal.records.models import RecordDocument, parse_datetime
 
 RELATED_ROWS = 10
@@ -120,13 +120,10 @@ def related_groups(*, connection, kind: registry.RecordKind, record) -> list[dic
                 "key": related_kind.key,
                 "label": relation.label,
                 "columns": columns,
-                "rows": [
-                    table_row(
-                        url=f"{list_url}{row['psa_id']}/",
-                        values=[row[column.name] for column in columns],
-                    )
-                    for row in rows
-                ],
+                "rows": rows,
+                "rows_html": table_rows(
+                    url_prefix=list_url, rows=rows, names=[column.name for column in columns]
+                ),
                 "more": more,
                 "shown": len(rows),
                 "more_url": _more_url(related_kind=related_kind, relation=relation, record=record)

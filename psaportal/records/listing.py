@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from psaportal.records import registry, search
-from psaportal.records.display import table_row
+from psaportal.records.display import options_html, table_rows
 from psaportal.records.models import SyncState
 from psaportal.records.paging import ListPage, paginate
 
@@ -302,12 +302,16 @@ def _filter_fields(*, connection, kind: registry.RecordKind, state: ListState) -
             field_info["value_from"] = state.filters.get(f"{item.name}_from", "")
             field_info["value_to"] = state.filters.get(f"{item.name}_to", "")
         else:
-            field_info["value"] = state.filters.get(item.name, "")
-            field_info["options"] = filter_options(connection=connection, kind=kind, item=item)
+            value = state.filters.get(item.name, "")
+            options = filter_options(connection=connection, kind=kind, item=item)
+            field_info["value"] = value
+            field_info["options"] = options
+            if options is not None:
+                field_info["options_html"] = options_html([("", "Any"), *options], value)
             if item.kind == registry.TEXT:
-                field_info["suggestions"] = text_suggestions(
-                    connection=connection, kind=kind, item=item
-                )
+                suggestions = text_suggestions(connection=connection, kind=kind, item=item)
+                field_info["suggestions"] = suggestions
+                field_info["suggestions_html"] = options_html([(s, "") for s in suggestions])
         fields.append(field_info)
     return fields
 
@@ -330,11 +334,6 @@ def list_context(*, connection, kind: registry.RecordKind, query, user) -> dict:
         )
         state = replace(state, page=page.number)
     list_url = reverse("records:list", args=[kind.key])
-    names = [column.name for column in kind.columns]
-    rows = [
-        table_row(url=f"{list_url}{row['psa_id']}/", values=[row[name] for name in names])
-        for row in page.rows
-    ]
     return {
         "entry": kind,
         "record_kinds": registry.record_kinds(),
@@ -342,7 +341,10 @@ def list_context(*, connection, kind: registry.RecordKind, query, user) -> dict:
         "query": state.to_query(),
         "notices": notices,
         "page": page,
-        "rows": rows,
+        "rows": page.rows,
+        "rows_html": table_rows(
+            url_prefix=list_url, rows=page.rows, names=[column.name for column in kind.columns]
+        ),
         "columns": _columns(kind=kind, state=state),
         # A callable: only the full page reads it, so the rows fragment skips the choices.
         "filter_fields": functools.partial(

@@ -252,9 +252,10 @@ def _setup():
 
 def child_reset() -> dict:
     connection = _setup()
-    from psaportal.records.models import SyncRun, SyncState, Ticket
+    from psaportal.records.models import RecordDocument, SyncRun, SyncState, Ticket
 
     Ticket.objects.all().delete()
+    RecordDocument.objects.all().delete()
     SyncRun.objects.all().delete()
     SyncState.objects.all().delete()
     return {"connection": connection.pk}

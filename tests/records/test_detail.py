@@ -74,7 +74,7 @@ def related(response, label: str) -> dict:
 
 
 def related_ids(group) -> list[int]:
-    return [int(row["url"].rstrip("/").rsplit("/", 1)[1]) for row in group["rows"]]
+    return [row["psa_id"] for row in group["rows"]]
 
 
 def test_company_shows_its_tickets_contacts_configurations_projects_and_opportunities(

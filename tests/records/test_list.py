@@ -35,7 +35,7 @@ def tech(client_for, technician):
 
 def shown_ids(response) -> list[int]:
     """The PSA ids of the rows shown, in order (each row links to its detail page)."""
-    return [int(row["url"].rstrip("/").rsplit("/", 1)[1]) for row in response.context["rows"]]
+    return [row["psa_id"] for row in response.context["rows"]]
 
 
 def typed(kind: registry.RecordKind, n: int) -> dict:
