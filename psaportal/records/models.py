@@ -174,6 +174,8 @@ class Ticket(MirrorRecord):
             models.Index(fields=["connection", "board_name"], name="tk_board"),
             models.Index(fields=["connection", "priority_name"], name="tk_priority"),
             models.Index(fields=["connection", "owner_identifier"], name="tk_owner"),
+            # Sorting a filtered list by company can walk this in order and stop early.
+            models.Index(fields=["connection", "company_name"], name="tk_company"),
         ]
 
     @classmethod
