@@ -53,4 +53,5 @@ def test_documents_and_search_words_survive_the_migration():
         ticket = new.get_model("records", "Ticket").objects.get(psa_id=7)
         assert ticket.search_text == "7 printer offline granit app01"
     finally:
-        migrate([("records", "0006_mirror_documents")])
+        executor = MigrationExecutor(connection)
+        migrate(executor.loader.graph.leaf_nodes())
