@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import orjson
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import DateTimeField
 
 from psaportal.membrane import MalformedResponseError, MembraneClient
 from psaportal.records import models, registry, search
@@ -227,6 +228,7 @@ LZ4_WHERE_AVAILABLE = (
 
 class _CopyPlan(NamedTuple):
     columns: list[tuple[str, Any]]  # (attribute name, default) per mirror column, then data
+    datetime_indexes: list[int]  # where in a row the datetime columns are
     create_load: str
     empty_load: str
     copy: str
@@ -254,6 +256,9 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
     ]
     return _CopyPlan(
         columns=[*plan_columns, ("data", None)],
+        datetime_indexes=[
+            index for index, field in enumerate(fields) if isinstance(field, DateTimeField)
+        ],
         create_load=(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DELETE ROWS AS "
             f"SELECT {columns}, NULL::jsonb AS data FROM {table} WITH NO DATA"
@@ -289,14 +294,14 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
         cursor.execute(plan.empty_load)
         with cursor.connection.cursor().copy(plan.copy) as copy:
             for values in rows:
-                copy.write_row(
-                    [
-                        orjson.dumps(values["data"]).decode()
-                        if name == "data"
-                        else values.get(name, default)
-                        for name, default in plan.columns
-                    ]
-                )
+                row = [values.get(name, default) for name, default in plan.columns]
+                # psycopg's datetime dumper costs five times as much as this ISO text,
+                # and COPY sends both as text.
+                for index in plan.datetime_indexes:
+                    if row[index] is not None:
+                        row[index] = row[index].isoformat()
+                row[-1] = orjson.dumps(values["data"]).decode()
+                copy.write_row(row)
         cursor.execute(plan.upsert)
         cursor.execute(plan.upsert_documents, [kind.key])
 

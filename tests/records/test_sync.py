@@ -23,6 +23,7 @@ from psaportal.records.models import (
 )
 from psaportal.sandbox.psa import SeedScale
 from psaportal.sandbox.testing import start_sandbox
+from tests.records.mirror_rows import mirror_samples, ready_connection
 
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 SCALE = SeedScale(
@@ -344,3 +345,17 @@ def test_sync_history_and_overview(psa, connection, run_sync):
     assert overview["tickets"]["count"] == Ticket.objects.count()
     assert overview["tickets"]["last_run"].mode == "incremental"
     assert overview["companies"]["last_run"] is None
+
+
+@pytest.mark.django_db
+def test_deleting_a_connection_deletes_its_mirror_and_documents():
+    kept, gone = ready_connection(), Connection.objects.create(membrane_id="gone", name="Gone")
+    mirror_samples(kept, "tickets", 3)
+    mirror_samples(gone, "tickets", 5)
+
+    gone.delete()
+
+    assert Ticket.objects.filter(connection_id=gone.pk).count() == 0
+    assert RecordDocument.objects.filter(connection_id=gone.pk).count() == 0
+    assert Ticket.objects.filter(connection=kept).count() == 3
+    assert RecordDocument.objects.filter(connection=kept).count() == 3
