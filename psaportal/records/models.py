@@ -96,14 +96,14 @@ def member_name(record: dict) -> str:
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
 
-# No foreign key constraint: the mirror's rows point at their connection without a database foreign
-# key. A sync writes them in bulk, and PostgreSQL checks a foreign key row by row at
-# commit: about 10 µs of the ~250 µs a record costs to sync, for each of the two tables.
-# Only the sync writes these rows, for a connection it has just read; deleting a
-# connection still deletes them, through Django's CASCADE.
-
 
 # -- the mirror -----------------------------------------------------------------------
+
+# No foreign key constraint: mirror rows and documents point at their connection without
+# a database foreign key. A sync writes them in bulk, and PostgreSQL checks a foreign key
+# row by row at commit: about 10 µs of the ~250 µs a record costs to sync, per table.
+# Only the sync writes these rows, for a connection it has just read; deleting a
+# connection still deletes them, through Django's CASCADE.
 
 
 class MirrorRecord(models.Model):
@@ -686,7 +686,7 @@ class RecordDocument(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
-        db_constraint=False,  # see "No foreign key constraint" above
+        db_constraint=False,  # see "No foreign key constraint" above MirrorRecord
     )
     kind = models.CharField(max_length=32, help_text="The registry key of the record kind.")
     psa_id = models.BigIntegerField()
