@@ -227,7 +227,7 @@ LZ4_WHERE_AVAILABLE = (
 
 
 class _CopyPlan(NamedTuple):
-    columns: list[tuple[str, Any]]  # (attribute name, default) per mirror column, then data
+    columns: list[tuple[str, Any]]  # (attribute name, default) per mirror column
     datetime_indexes: list[int]  # where in a row the datetime columns are
     create_load: str
     empty_load: str
@@ -255,7 +255,7 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
         (field.attname, field.get_default() if field.has_default() else None) for field in fields
     ]
     return _CopyPlan(
-        columns=[*plan_columns, ("data", None)],
+        columns=plan_columns,
         datetime_indexes=[
             index for index, field in enumerate(fields) if isinstance(field, DateTimeField)
         ],
@@ -300,7 +300,7 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
                 for index in plan.datetime_indexes:
                     if row[index] is not None:
                         row[index] = row[index].isoformat()
-                row[-1] = orjson.dumps(values["data"]).decode()
+                row.append(orjson.dumps(values["data"]).decode())  # the load table's last column
                 copy.write_row(row)
         cursor.execute(plan.upsert)
         cursor.execute(plan.upsert_documents, [kind.key])
@@ -309,15 +309,11 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
 def delete_unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime) -> int:
     """Remove mirrored records no sync has seen since ``before`` (gone from the PSA), and
     their documents."""
-    unseen = kind.model.objects.filter(connection_id=connection_id, synced_at__lt=before)
-    with transaction.atomic():
-        models.RecordDocument.objects.filter(
-            connection_id=connection_id,
-            kind=kind.key,
-            psa_id__in=unseen.values("psa_id"),
-        ).delete()
-        deleted, _ = unseen.delete()
-    return deleted
+    return _delete_with_documents(
+        connection_id=connection_id,
+        kind=kind,
+        records=kind.model.objects.filter(connection_id=connection_id, synced_at__lt=before),
+    )
 
 
 def tidy_indexes(*, kind: registry.RecordKind, analyze: bool) -> None:
@@ -343,11 +339,20 @@ def tidy_indexes(*, kind: registry.RecordKind, analyze: bool) -> None:
 
 
 def delete_record(*, connection_id: int, kind: registry.RecordKind, psa_id: int) -> int:
+    return _delete_with_documents(
+        connection_id=connection_id,
+        kind=kind,
+        records=kind.model.objects.filter(connection_id=connection_id, psa_id=psa_id),
+    )
+
+
+def _delete_with_documents(*, connection_id: int, kind: registry.RecordKind, records) -> int:
+    """Delete the mirrored ``records`` of ``kind`` and their documents; how many records."""
     with transaction.atomic():
         models.RecordDocument.objects.filter(
-            connection_id=connection_id, kind=kind.key, psa_id=psa_id
+            connection_id=connection_id, kind=kind.key, psa_id__in=records.values("psa_id")
         ).delete()
-        deleted, _ = kind.model.objects.filter(connection_id=connection_id, psa_id=psa_id).delete()
+        deleted, _ = records.delete()
     return deleted
 
 
