@@ -14,7 +14,7 @@ def navigation(request):
             "consoles": user.has_perm(roles.USE_CONSOLES),
             "users": user.has_perm(roles.MANAGE_USERS),
         },
-        "user_role": roles.ROLE_LABELS.get(
-            roles.role_of(user), "Superuser" if user.is_superuser else "No role"
-        ),
+        "user_role": "Superuser"
+        if user.is_superuser
+        else roles.ROLE_LABELS.get(roles.role_held(user), "No role"),
     }

@@ -123,14 +123,6 @@ def _distinct_values(*, connection, kind, item) -> list[str]:
     return values
 
 
-def forget_filter_options(*, connection) -> None:
-    """Drop cached filter choices (after a sync they may have changed)."""
-    for kind in registry.KINDS:
-        cache.delete_many(
-            [f"records:options:{connection.pk}:{kind.key}:{item.name}" for item in kind.filters]
-        )
-
-
 def list_state_from_query(
     *, connection, kind: registry.RecordKind, query
 ) -> tuple[ListState, list[str]]:

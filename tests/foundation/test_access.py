@@ -3,9 +3,12 @@
 import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.contrib.auth.models import Permission
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from psaportal.accounts import roles
+from psaportal.accounts.context_processors import navigation
 
 # Pages anyone may open without a session.
 PUBLIC = {
@@ -117,3 +120,42 @@ def test_each_role_is_refused_above_its_level(client, make_member, role):
 def test_anonymous_static_files_are_served(client):
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_the_header_names_the_role(client, make_member, role):
+    client.force_login(make_member(role))
+    response = client.get(reverse("jobs:list"))
+    assert f"({roles.ROLE_LABELS[role]})" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_role_held_is_the_highest_whose_permissions_are_all_there(make_member):
+    member = make_member(roles.TECHNICIAN)
+    assert roles.role_held(member) == roles.TECHNICIAN
+    # The one permission a manager has beyond a technician's makes a manager.
+    member.user_permissions.add(Permission.objects.get(codename="view_reports"))
+    member = type(member).objects.get(pk=member.pk)  # permissions are cached per instance
+    assert roles.role_held(member) == roles.MANAGER
+    member.groups.clear()
+    member = type(member).objects.get(pk=member.pk)
+    assert roles.role_held(member) is None
+    request = RequestFactory().get("/")
+    request.user = member
+    assert navigation(request)["user_role"] == "No role"
+
+
+@pytest.mark.django_db
+def test_the_navigation_asks_nothing_more_once_permissions_are_loaded(
+    make_member, django_assert_num_queries
+):
+    member = make_member(roles.MANAGER)
+    member = type(member).objects.get(pk=member.pk)
+    request = RequestFactory().get("/")
+    request.user = member
+    member.has_perm(roles.VIEW_RECORDS)  # what a view's permission check does first
+    with django_assert_num_queries(0):
+        context = navigation(request)
+    assert context["user_role"] == "Manager"
+    assert context["can"]["reports"] and not context["can"]["users"]
