@@ -183,6 +183,8 @@ def _child_env(database_url: str, sandbox, connection_id: str) -> dict[str, str]
 def _celery_worker(env: dict[str, str]):
     """A Celery worker as `make worker` starts it, on its own queue; yields it and the
     environment that sends tasks to it."""
+    from tests.fixtures.worker_command import celery_worker_command
+
     worker_env = {
         **env,
         "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
@@ -191,21 +193,7 @@ def _celery_worker(env: dict[str, str]):
         "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges",
     }
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "psaportal",
-            "--quiet",
-            "worker",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname=bench-{os.getpid()}@%h",
-        ],
+        celery_worker_command("--concurrency=2", name="bench"),
         cwd=ROOT,
         env=worker_env,
     )
