@@ -671,7 +671,7 @@ class Priority(MirrorRecord):
         }
 
 
-# -- sync bookkeeping ----------------------------------------------------------------
+# -- the full PSA records -------------------------------------------------------------
 
 
 class RecordDocument(models.Model):
@@ -701,6 +701,9 @@ class RecordDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.psa_id}"
+
+
+# -- sync bookkeeping ----------------------------------------------------------------
 
 
 class SyncRun(models.Model):
