@@ -50,7 +50,9 @@ class SyncProblem(Exception):
 # -- starting work (views, the beat schedule and the admin call these) --------------------
 
 
-def sync_start(*, connection: Connection, kinds, mode: str = "full", user=None, label="") -> Job:
+def sync_start(
+    *, connection: Connection, kinds, mode: str = "full", user=None, label="", result_url=""
+) -> Job:
     """Queue a sync of ``kinds`` (registry keys) and return its Job.
 
     A kind never fully synced gets a full sync even when an incremental one was asked for;
@@ -89,6 +91,7 @@ def sync_start(*, connection: Connection, kinds, mode: str = "full", user=None, 
             label=label or _job_label(ordered, mode),
             user=user,
             task=tasks.sync_advance,
+            result_url=result_url,
         )
         SyncRun.objects.bulk_create(
             SyncRun(
@@ -491,7 +494,9 @@ def sync_note_wait(*, run_id: int, error: MembraneError, countdown: float) -> No
 # -- refreshing one record live ------------------------------------------------------------
 
 
-def record_refresh(*, connection: Connection, kind: str, psa_id: int, user=None) -> Job:
+def record_refresh(
+    *, connection: Connection, kind: str, psa_id: int, user=None, result_url=""
+) -> Job:
     """Queue a live re-fetch of one record from the PSA; returns its Job."""
     entry = registry.get_kind(kind)
     if entry is None or entry.parent:
@@ -504,6 +509,7 @@ def record_refresh(*, connection: Connection, kind: str, psa_id: int, user=None)
         user=user,
         task=tasks.record_refresh,
         args=(connection.pk, entry.key, int(psa_id)),
+        result_url=result_url,
     )
 
 

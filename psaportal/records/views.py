@@ -35,10 +35,8 @@ def _partial_wanted(request) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _job_started(request, *, job: Job, result_url: str, fallback_url: str):
-    """Point the job at where its result shows, then show its status (or its page)."""
-    Job.objects.filter(pk=job.pk).update(result_url=result_url)
-    job.refresh_from_db()
+def _job_started(request, *, job: Job, fallback_url: str):
+    """Show the started job's status (or its page)."""
     if request.htmx:
         return render(request, "jobs/_job.html", {"job": job})
     messages.info(request, f"{job.label or 'The job'} started.")
@@ -78,9 +76,13 @@ def list_refresh(request, kind: str):
     list_url = reverse("records:list", args=[kind.key])
     result_url = f"{list_url}?{state.to_query()}".rstrip("?")
     job = sync_services.sync_start(
-        connection=connection, kinds=[kind.key], mode="incremental", user=request.user
+        connection=connection,
+        kinds=[kind.key],
+        mode="incremental",
+        user=request.user,
+        result_url=result_url,
     )
-    return _job_started(request, job=job, result_url=result_url, fallback_url=result_url)
+    return _job_started(request, job=job, fallback_url=result_url)
 
 
 @require_GET
@@ -133,9 +135,13 @@ def detail_refresh(request, kind: str, psa_id: int):
         return _not_connected(request)
     detail_url = reverse("records:detail", args=[kind.key, psa_id])
     job = sync_services.record_refresh(
-        connection=connection, kind=kind.key, psa_id=psa_id, user=request.user
+        connection=connection,
+        kind=kind.key,
+        psa_id=psa_id,
+        user=request.user,
+        result_url=detail_url,
     )
-    return _job_started(request, job=job, result_url=detail_url, fallback_url=detail_url)
+    return _job_started(request, job=job, fallback_url=detail_url)
 
 
 @require_POST
@@ -198,5 +204,7 @@ def sync_start(request):
             return render(request, "records/_sync_error.html", {"error": error})
         messages.error(request, error)
         return redirect(sync_url)
-    job = sync_services.sync_start(connection=connection, kinds=kinds, mode=mode, user=request.user)
-    return _job_started(request, job=job, result_url=sync_url, fallback_url=sync_url)
+    job = sync_services.sync_start(
+        connection=connection, kinds=kinds, mode=mode, user=request.user, result_url=sync_url
+    )
+    return _job_started(request, job=job, fallback_url=sync_url)
