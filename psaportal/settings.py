@@ -158,6 +158,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Every task: stopped politely after the soft limit, killed after the hard one (prefork pool).
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("TASK_SOFT_TIME_LIMIT_SECONDS", "120"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("TASK_TIME_LIMIT_SECONDS", "150"))
+# Membrane calls that may pass (429, 5xx, timeouts) are tried this often in all, waiting
+# Retry-After (at most the cap) or an exponential backoff from the base up to its cap.
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "6"))
+TASK_RETRY_BACKOFF_SECONDS = float(os.environ.get("TASK_RETRY_BACKOFF_SECONDS", "1"))
+TASK_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("TASK_RETRY_BACKOFF_MAX_SECONDS", "60"))
+TASK_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("TASK_RETRY_AFTER_MAX_SECONDS", "300"))
 # Celery beat (`celery -A psaportal beat`): incremental sync of the mirror every N minutes.
 RECORDS_SYNC_INTERVAL_MINUTES = max(1, int(os.environ.get("RECORDS_SYNC_INTERVAL_MINUTES", "15")))
 CELERY_BEAT_SCHEDULE = {

@@ -1,7 +1,8 @@
 """Connecting ConnectWise PSA through Membrane: ensure, poll, and store what Membrane says.
 
 The network calls run in Celery tasks (see tasks.py); the functions here are what those
-tasks do, so they can be tested on their own.
+tasks do, so they can be tested on their own. A failed Membrane call raises its
+``MembraneError``; the task base retries it or words it for the admin.
 """
 
 from __future__ import annotations
@@ -17,15 +18,7 @@ from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
-from psaportal.membrane.errors import (
-    AuthError,
-    MalformedResponseError,
-    MembraneError,
-    NetworkError,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-)
+from psaportal.membrane.errors import NotFoundError
 
 CONNECT_JOB = "connection.connect"
 CHECK_JOB = "connection.check"
@@ -44,7 +37,7 @@ ACTION_POLL_INTERVAL = 3
 WATCHED_STATES = (Connection.State.BUILDING, Connection.State.CLIENT_ACTION_REQUIRED)
 
 
-class ConnectionProblem(Exception):
+class ConnectionProblem(job_services.JobProblem):
     """A failure described in words an admin can act on (it becomes the job's error)."""
 
 
@@ -96,9 +89,7 @@ def connection_check_start(*, user, connection: Connection) -> Job:
 def connection_ensure(*, job_id: int) -> Connection:
     """Ask Membrane for the ConnectWise PSA connection (creating it if needed) and store it."""
     job = Job.objects.select_related("started_by").get(pk=job_id)
-    answer = _call(
-        lambda: membrane_client().ensure_connection(app_url=settings.CONNECTWISE_APP_URL)
-    )
+    answer = membrane_client().ensure_connection(app_url=settings.CONNECTWISE_APP_URL)
     return connection_store(answer=answer, user=job.started_by, watcher_job_id=job_id)
 
 
@@ -106,11 +97,14 @@ def connection_refresh(*, connection_id: int, watcher_job_id: int | None = None)
     """Fetch the connection again; long-polls (briefly) while Membrane is still building it."""
     connection = Connection.objects.get(pk=connection_id)
     building = connection.state == Connection.State.BUILDING
-    answer = _call(
-        lambda: membrane_client().get_connection(
+    try:
+        answer = membrane_client().get_connection(
             connection.membrane_id, wait=building, timeout=POLL_WAIT_SECONDS if building else None
         )
-    )
+    except NotFoundError as error:
+        raise ConnectionProblem(
+            f"Membrane no longer knows this connection; connect again. ({error.message})"
+        ) from error
     return connection_store(answer=answer, watcher_job_id=watcher_job_id)
 
 
@@ -160,41 +154,3 @@ def poll_interval(connection: Connection) -> int:
     if connection.state == Connection.State.BUILDING:
         return BUILDING_POLL_INTERVAL
     return ACTION_POLL_INTERVAL
-
-
-# -- errors in words ------------------------------------------------------------------------
-
-
-def describe_error(error: MembraneError) -> str:
-    """What went wrong, for the admin, with what to do about it."""
-    detail = error.message
-    if isinstance(error, AuthError):
-        return (
-            "Membrane refused PSA Portal's credentials. Check MEMBRANE_TOKEN (or the workspace "
-            f"key and secret) in the server settings. Membrane said: {detail}"
-        )
-    if isinstance(error, RateLimitError):
-        wait = f" in {round(error.retry_after)} seconds" if error.retry_after else " shortly"
-        return f"Membrane is receiving too many requests right now. Try again{wait}."
-    if isinstance(error, NetworkError):
-        return (
-            f"Could not reach Membrane at {settings.MEMBRANE_API_URL}. Check that it is "
-            "running and reachable from the server, then try again."
-        )
-    if isinstance(error, ServerError):
-        return f"Membrane had a temporary problem. Try again in a minute. ({detail})"
-    if isinstance(error, NotFoundError):
-        return f"Membrane no longer knows this connection; connect again. ({detail})"
-    if isinstance(error, MalformedResponseError):
-        return f"Membrane sent an answer PSA Portal could not understand. ({detail})"
-    return f"Membrane could not complete the request: {detail}"
-
-
-def _call(request):
-    """Run one Membrane request; turn non-retryable failures into readable ones."""
-    try:
-        return request()
-    except MembraneError as error:
-        if error.retryable:
-            raise
-        raise ConnectionProblem(describe_error(error)) from error

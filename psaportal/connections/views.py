@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from psaportal.accounts import roles
 from psaportal.connections import selectors, services
+from psaportal.jobs import dispatch
 
 
 def _status(request, status=200):
@@ -17,6 +18,7 @@ def _status(request, status=200):
 @permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
 def connection_page(request):
     """The whole page, or just its status section for HTMX polling."""
+    dispatch.resume_due()  # in-process: the poller's next look at Membrane, when it is due
     return _status(request)
 
 

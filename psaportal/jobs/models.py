@@ -26,6 +26,9 @@ class Job(models.Model):
         max_length=500, blank=True, help_text="Where the finished result is shown; loaded in place."
     )
     attempts = models.PositiveIntegerField(default=0)
+    # In-process mode only (no worker to hold a countdown): the task to send again later.
+    deferred_task = models.JSONField(null=True, blank=True)
+    deferred_until = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -4,27 +4,36 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from psaportal.jobs import dispatch
 from psaportal.jobs.models import Job
 
+UNFINISHED = (Job.Status.QUEUED, Job.Status.RUNNING)
 
-def job_start(*, kind: str, label: str, user, task, args=(), kwargs=None, result_url="") -> Job:
-    """Create a queued Job and send `task(job.id, *args, **kwargs)` once the row is committed."""
+
+class JobProblem(Exception):
+    """A failure in words the user can act on; it becomes the job's error as it is."""
+
+
+def job_start(*, kind: str, label: str, user, task, args=(), result_url="") -> Job:
+    """Create a queued Job and send `task(job.id, *args)` once the row is committed."""
     job = Job.objects.create(
         kind=kind,
         label=label,
         result_url=result_url,
         started_by=user if user is not None and user.is_authenticated else None,
     )
-    transaction.on_commit(lambda: task.delay(job.id, *args, **(kwargs or {})))
+    transaction.on_commit(lambda: dispatch.send(task, job.id, *args))
     return job
 
 
-def job_mark_running(*, job_id: int) -> None:
+def job_mark_running(*, job_id: int) -> bool:
+    """Count one more attempt at an unfinished job; False when it is finished or gone."""
     now = timezone.now()
-    Job.objects.filter(pk=job_id).exclude(
-        status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]
-    ).update(status=Job.Status.RUNNING, attempts=F("attempts") + 1, updated_at=now)
+    marked = Job.objects.filter(pk=job_id, status__in=UNFINISHED).update(
+        status=Job.Status.RUNNING, attempts=F("attempts") + 1, updated_at=now
+    )
     Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
+    return bool(marked)
 
 
 def job_progress(
@@ -58,6 +67,12 @@ def job_fail(*, job_id: int, error: str) -> None:
     )
 
 
-def job_note_retry(*, job_id: int, error: str, countdown: float | None) -> None:
-    when = f" Retrying in {round(countdown)} s." if countdown else " Retrying."
-    Job.objects.filter(pk=job_id).update(summary=(error + when)[:500], updated_at=timezone.now())
+def job_note_retry(
+    *, job_id: int, error: str, countdown: float, attempt: int, attempts: int
+) -> None:
+    """Say on an unfinished job why it waits, and when and how often it tries again."""
+    when = f"in {countdown:.0f} s" if countdown >= 1 else "now"
+    summary = f"{error} Trying again {when} (attempt {attempt + 1} of {attempts})."
+    Job.objects.filter(pk=job_id, status__in=UNFINISHED).update(
+        summary=summary[:500], updated_at=timezone.now()
+    )

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from psaportal.accounts import roles
-from psaportal.jobs import services, tasks
+from psaportal.jobs import dispatch, services, tasks
 from psaportal.jobs.models import Job
 
 
@@ -15,6 +15,8 @@ def _visible_jobs(user):
 def job_detail(request, job_id: int):
     """The job page, or just its status fragment for HTMX polling."""
     job = get_object_or_404(_visible_jobs(request.user), pk=job_id)
+    if dispatch.resume_due():  # in-process: a retry that was waiting for its time
+        job.refresh_from_db()
     if request.htmx:
         response = render(request, "jobs/_job.html", {"job": job})
         if job.is_finished:

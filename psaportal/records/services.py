@@ -13,7 +13,6 @@ idempotent, so a task that runs twice does no harm.
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,16 +33,10 @@ REFRESH_JOB = "records.refresh"
 MODES = (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL)
 #: A sync job with no progress for this long is taken as dead (its worker was lost).
 STALE_AFTER = timedelta(minutes=15)
-#: How often one PSA request is tried before its run is given up.
-MAX_ATTEMPTS = 8
-#: Longest wait honoured from a Retry-After header, and the base of the backoff without one.
-MAX_RETRY_AFTER = 300
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_MAX_SECONDS = 60
 ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING)
 
 
-class SyncProblem(Exception):
+class SyncProblem(job_services.JobProblem):
     """A sync that cannot be started, in words an admin can act on."""
 
 
@@ -466,29 +459,11 @@ def sync_run_fail(*, run_id: int, error: str, page_number: int | None = None) ->
     return bool(ended)
 
 
-def sync_run_job_id(*, run_id: int) -> int | None:
-    return SyncRun.objects.filter(pk=run_id).values_list("job_id", flat=True).first()
-
-
-def retry_countdown(*, error: MembraneError, attempt: int) -> float:
-    """Seconds to wait before trying a failed PSA request again (``attempt`` from 0)."""
-    if error.retry_after is not None:
-        return min(float(error.retry_after), MAX_RETRY_AFTER)
-    backoff = min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
-    return backoff * random.uniform(0.75, 1.25)
-
-
-def describe_error(error: Exception) -> str:
-    if isinstance(error, MembraneError):
-        return error.message
-    return f"{type(error).__name__}: {error}"
-
-
-def sync_note_wait(*, run_id: int, error: MembraneError, countdown: float) -> None:
-    """Tell the job why it is waiting (e.g. the PSA asked us to slow down)."""
-    job_id = sync_run_job_id(run_id=run_id)
-    if job_id is not None:
-        job_services.job_note_retry(job_id=job_id, error=error.message, countdown=countdown)
+def sync_run_ended(*, run_id: int) -> bool:
+    """True when the run has succeeded or failed (its job may go on to the next kind)."""
+    return SyncRun.objects.filter(
+        pk=run_id, status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED]
+    ).exists()
 
 
 # -- refreshing one record live ------------------------------------------------------------
@@ -513,9 +488,9 @@ def record_refresh(
     )
 
 
-def record_refresh_run(*, connection_id: int, kind: str, psa_id: int) -> str:
+def record_refresh_run(*, connection_id: int, kind_key: str, psa_id: int) -> str:
     """GET one record through the proxy and upsert it; a 404 removes it from the mirror."""
-    entry = registry.get_kind(kind)
+    entry = registry.get_kind(kind_key)
     connection = Connection.objects.get(pk=connection_id)
     try:
         response = membrane_client().proxy(connection.membrane_id, "GET", entry.record_path(psa_id))

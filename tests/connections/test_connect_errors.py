@@ -10,12 +10,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_membrane_down_shows_a_readable_error_and_a_retry(
-    admin_client, membrane_down, django_capture_on_commit_callbacks
+    admin_client, membrane_down, django_capture_on_commit_callbacks, run_deferred
 ):
     response = connect(admin_client, django_capture_on_commit_callbacks)
     assert response.status_code == 302
+    assert Job.objects.get().status == Job.Status.RUNNING  # waiting to try again
+    run_deferred()
     job = Job.objects.get()
     assert job.status == Job.Status.FAILED
+    assert job.attempts == 6 and "gave up after 6 tries" in job.error
     response = page(admin_client)
     assert response.status_code == 200
     content = response.content.decode()
@@ -35,21 +38,28 @@ def test_wrong_credentials_are_explained(
     assert "Try again" in content
 
 
-def test_rate_limit_says_when_to_try_again(
-    admin_client, wizard_sandbox, sandbox_faults, django_capture_on_commit_callbacks
+def test_rate_limit_waits_as_asked_then_says_when_to_try_again(
+    admin_client, wizard_sandbox, sandbox_faults, django_capture_on_commit_callbacks, run_deferred
 ):
     sandbox_faults(rate_limit_every=1, retry_after=7)
     connect(admin_client, django_capture_on_commit_callbacks)
     content = page(admin_client).content.decode()
+    assert "Trying again in 7 s (attempt 2 of 6)." in content
+    assert wizard_sandbox.stats()["api_requests"] == 1  # nothing sent before the wait is over
+
+    run_deferred()
+    content = page(admin_client).content.decode()
     assert "too many requests right now. Try again in 7 seconds." in content
+    assert wizard_sandbox.stats()["api_requests"] == 6
 
 
 def test_server_error_while_checking_keeps_the_connection_and_shows_the_error(
-    admin_client, wizard_sandbox, sandbox_faults, django_capture_on_commit_callbacks
+    admin_client, wizard_sandbox, sandbox_faults, django_capture_on_commit_callbacks, run_deferred
 ):
     connect(admin_client, django_capture_on_commit_callbacks)
     sandbox_faults(error_every=1, error_status=503)
     check(admin_client, django_capture_on_commit_callbacks)
+    run_deferred()
     assert current().state == Connection.State.CLIENT_ACTION_REQUIRED
     content = page(admin_client).content.decode()
     assert "Membrane had a temporary problem." in content

@@ -32,7 +32,7 @@ def test_job_succeeds_through_the_worker(celery_worker, admin):
             label="check",
             user=admin,
             task=tasks.worker_selftest,
-            kwargs={"steps": 4, "step_seconds": 0.25},
+            args=(4, 0.25),
         )
         assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
     seen = _watch(job.pk)
@@ -50,7 +50,7 @@ def test_failing_job_ends_failed_with_its_message(celery_worker, admin):
         label="check",
         user=admin,
         task=tasks.worker_selftest,
-        kwargs={"steps": 2, "step_seconds": 0.1, "fail_with": "disk on fire"},
+        args=(2, 0.1, "disk on fire"),
     )
     seen = _watch(job.pk)
     assert seen[-1] == "failed"

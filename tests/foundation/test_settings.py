@@ -85,7 +85,7 @@ def test_embedded_defaults_run_a_job_in_process(tmp_path):
     script = (
         "from psaportal.jobs import services, tasks\n"
         "job = services.job_start(kind='worker_selftest', label='x', user=None,"
-        " task=tasks.worker_selftest, kwargs={'steps': 2, 'step_seconds': 0})\n"
+        " task=tasks.worker_selftest, args=(2, 0))\n"
         "job.refresh_from_db(); print(job.status, job.progress_done, job.progress_total)\n"
     )
     result = _manage("shell", "-c", script, env_overrides=env, tmp_path=tmp_path)

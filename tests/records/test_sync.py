@@ -7,6 +7,7 @@ beat schedule calls, and reads the result from the mirror, the SyncRun rows and 
 import math
 
 import pytest
+from django.conf import settings
 
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
@@ -76,12 +77,14 @@ def connection(db, client):
 
 
 @pytest.fixture
-def run_sync(django_capture_on_commit_callbacks, connection):
-    """Start a sync as a view would and run its tasks (eager) when it commits."""
+def run_sync(django_capture_on_commit_callbacks, connection, run_deferred):
+    """Start a sync as a view would and run its tasks (in-process) when it commits, with
+    every retry it defers."""
 
     def run(kinds=("tickets",), mode="full"):
         with django_capture_on_commit_callbacks(execute=True):
             job = services.sync_start(connection=connection, kinds=list(kinds), mode=mode)
+        run_deferred()
         job.refresh_from_db()
         return job
 
@@ -272,7 +275,7 @@ def test_a_psa_that_keeps_refusing_fails_the_run_and_keeps_the_mirror(psa, conne
     assert "tickets" in job.error and "too many requests" in job.error.lower()
     run = SyncRun.objects.get(job=job)
     assert run.status == "failed"
-    assert run.requests == services.MAX_ATTEMPTS
+    assert run.requests == settings.TASK_MAX_ATTEMPTS
     assert Ticket.objects.filter(connection=connection).count() == mirrored
 
 
