@@ -1,7 +1,6 @@
 """The connect wizard's tests talk to the sandbox over HTTP, through the settings' client."""
 
 import pytest
-from django.conf import settings as django_settings
 
 from psaportal.connections import services
 from tests.connections.helpers import point_membrane_at, unused_local_url
@@ -27,25 +26,3 @@ def membrane_down(settings):
 @pytest.fixture
 def admin_client(admin, client_for):
     return client_for(admin)
-
-
-@pytest.fixture(scope="session")
-def _worker_membrane_is_the_sandbox(sandbox):
-    """Point Membrane at the test sandbox while the shared worker process starts (it copies
-    the settings into its environment); restored right after."""
-    saved = (django_settings.MEMBRANE_API_URL, django_settings.MEMBRANE_TOKEN)
-    django_settings.MEMBRANE_API_URL = sandbox.url
-    django_settings.MEMBRANE_TOKEN = sandbox.token
-
-    def restore():
-        django_settings.MEMBRANE_API_URL, django_settings.MEMBRANE_TOKEN = saved
-
-    yield restore
-    restore()
-
-
-@pytest.fixture(scope="session")
-def celery_worker_process(_worker_membrane_is_the_sandbox, celery_worker_process):
-    """The shared real worker, started with the sandbox as its Membrane."""
-    _worker_membrane_is_the_sandbox()
-    return celery_worker_process

@@ -76,3 +76,33 @@ def test_the_worker_keeps_polling_until_the_admin_authorizes(
     else:
         pytest.fail("the poller did not pick up READY")
     assert "Connected" in client.get("/connection/").content.decode()
+
+
+@pytest.mark.worker
+def test_the_worker_poller_rides_out_faults_until_the_admin_authorizes(
+    wizard_sandbox, admin, celery_worker, client_for
+):
+    """429s with Retry-After, 5xx and dropped connections while polling: retried, not fatal."""
+    client = client_for(admin)
+    client.post("/connection/connect/", {"intent": "connect"})
+    connection = _wait_for(
+        lambda: Connection.objects.filter(state=Connection.State.CLIENT_ACTION_REQUIRED).first()
+    )
+    wizard_sandbox.set_faults(rate_limit_every=3, retry_after=1, error_every=4, drop_every=5)
+    _wait_for(lambda: len(wizard_sandbox.stats()["faults_injected"]) == 3)  # each kind, once
+    wizard_sandbox.connection_step(connection.membrane_id, "authorize")
+
+    _wait_for(lambda: Connection.objects.get(pk=connection.pk).is_ready)
+
+    wizard_sandbox.clear_faults()
+    assert "Connected" in client.get("/connection/").content.decode()
+
+
+def _wait_for(condition, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"still waiting after {seconds} s")

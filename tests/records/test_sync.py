@@ -1,10 +1,12 @@
 """Syncing the mirror from the sandbox over real HTTP: full, incremental, deletions, faults.
 
-Tasks run in-process (eager); each test starts a sync through the service a view or the
-beat schedule calls, and reads the result from the mirror, the SyncRun rows and the Job.
+Each test starts a sync through the service a view or the beat schedule calls, and reads
+the result from the mirror, the SyncRun rows and the Job. Tasks run in-process, except in
+the tests marked ``worker``: there they go through Redis to a real Celery worker.
 """
 
 import math
+import time
 
 import pytest
 from django.conf import settings
@@ -362,3 +364,53 @@ def test_deleting_a_connection_deletes_its_mirror_and_documents():
     assert RecordDocument.objects.filter(connection_id=gone.pk).count() == 0
     assert Ticket.objects.filter(connection=kept).count() == 3
     assert RecordDocument.objects.filter(connection=kept).count() == 3
+
+
+def wait_for_job(job, seconds: float = 180) -> Job:
+    """The job once it has finished on the worker (polling its row; a generous deadline)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        time.sleep(0.1)
+    pytest.fail(f"the sync job did not finish on the worker: {job.status} {job.summary}")
+
+
+@pytest.mark.worker
+def test_on_a_real_worker_faults_are_retried_without_gaps_or_duplicates(
+    psa, client, connection, celery_worker
+):
+    expected = psa_ids(client, connection, "/service/tickets")
+    psa.set_faults(error_every=4, rate_limit_every=3, retry_after=1, drop_every=7, scope="psa")
+
+    job = wait_for_job(
+        services.sync_start(connection=connection, kinds=["tickets", "time_entries"], mode="full")
+    )
+
+    faults = psa.stats()["faults_injected"]
+    psa.clear_faults()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert sum(faults.values()) >= 3, faults
+    assert mirror_ids(connection) == expected  # complete, in order, each id once
+    assert RecordDocument.objects.filter(connection=connection, kind="tickets").count() == len(
+        expected
+    )
+    assert SyncPage.objects.filter(run__job=job, attempts__gt=1).exists()
+    time_entries = registry.get_kind("time_entries").model.objects.filter(connection=connection)
+    assert time_entries.count() == psa_count(client, connection, "/time/entries")
+
+
+@pytest.mark.worker
+def test_on_a_real_worker_a_psa_that_keeps_refusing_fails_the_job_with_a_reason(
+    psa, connection, celery_worker, settings
+):
+    psa.set_faults(error_every=1, error_status=502, scope="psa")  # every proxy call
+
+    job = wait_for_job(services.sync_start(connection=connection, kinds=["tickets"]))
+
+    psa.clear_faults()
+    assert job.status == Job.Status.FAILED
+    assert "tickets: Membrane had a temporary problem" in job.error, job.error
+    assert f"gave up after {settings.TASK_MAX_ATTEMPTS} tries" in job.error
+    assert SyncRun.objects.get(job=job).requests == settings.TASK_MAX_ATTEMPTS
