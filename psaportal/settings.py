@@ -171,7 +171,7 @@ TASK_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("TASK_RETRY_AFTER_MAX_SECOND
 RECORDS_SYNC_INTERVAL_MINUTES = max(1, int(os.environ.get("RECORDS_SYNC_INTERVAL_MINUTES", "15")))
 CELERY_BEAT_SCHEDULE = {
     "records-incremental-sync": {
-        "task": "psaportal.records.tasks.sync_scheduled",
+        "task": "psaportal.records.sync.tasks.sync_scheduled",
         "schedule": timedelta(minutes=RECORDS_SYNC_INTERVAL_MINUTES),
     }
 }

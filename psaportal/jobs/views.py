@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -5,6 +6,17 @@ from django.views.decorators.http import require_POST
 from psaportal.accounts import roles
 from psaportal.jobs import dispatch, services, tasks
 from psaportal.jobs.models import Job
+
+
+def job_started(request, *, job: Job, fallback_url: str):
+    """The answer to a POST that started ``job``: its status fragment for HTMX (it polls
+    itself), otherwise a redirect to its page (or to ``fallback_url`` once finished)."""
+    if request.htmx:
+        return render(request, "jobs/_job.html", {"job": job})
+    messages.info(request, f"{job.label or 'The job'} started.")
+    if job.is_finished:
+        return redirect(fallback_url)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 def _visible_jobs(user):

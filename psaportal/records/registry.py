@@ -547,7 +547,6 @@ def lookup_kinds() -> list[RecordKind]:
     return [kind for kind in KINDS if kind.is_lookup]
 
 
-def sync_order() -> list[str]:
-    """Kind keys in the order a sync of everything runs them: parents before children."""
-    ordered = [kind.key for kind in KINDS if not kind.parent]
-    return ordered + [kind.key for kind in KINDS if kind.parent]
+def sync_order() -> list[RecordKind]:
+    """Every kind in the order a sync of everything runs them: parents before children."""
+    return [kind for kind in KINDS if not kind.parent] + [kind for kind in KINDS if kind.parent]

@@ -1,12 +1,13 @@
 from django.urls import path
 
 from psaportal.records import views
+from psaportal.records.sync import views as sync_views
 
 app_name = "records"
 
 urlpatterns = [
-    path("sync/", views.sync_page, name="sync"),
-    path("sync/start/", views.sync_start, name="sync_start"),
+    path("sync/", sync_views.sync_status, name="sync"),
+    path("sync/start/", sync_views.sync_start, name="sync_start"),
     path("<slug:kind>/", views.record_list, name="list"),
     path("<slug:kind>/refresh/", views.list_refresh, name="list_refresh"),
     path("<slug:kind>/export.csv", views.record_export, name="export"),

@@ -16,8 +16,8 @@ from psaportal.accounts import roles
 from psaportal.connections.selectors import connection_ready
 from psaportal.jobs.models import Job
 from psaportal.records import detail as record_detail_selectors
-from psaportal.records import export, listing, registry, saved_views, sync_pages
-from psaportal.records import services as sync_services
+from psaportal.records import export, listing, registry, saved_views
+from psaportal.records.sync import services as sync_services
 
 
 def _kind_or_404(key: str) -> registry.RecordKind:
@@ -77,7 +77,7 @@ def list_refresh(request, kind: str):
     result_url = f"{list_url}?{state.to_query()}".rstrip("?")
     job = sync_services.sync_start(
         connection=connection,
-        kinds=[kind.key],
+        kinds=[kind],
         mode="incremental",
         user=request.user,
         result_url=result_url,
@@ -136,7 +136,7 @@ def detail_refresh(request, kind: str, psa_id: int):
     detail_url = reverse("records:detail", args=[kind.key, psa_id])
     job = sync_services.record_refresh(
         connection=connection,
-        kind=kind.key,
+        kind=kind,
         psa_id=psa_id,
         user=request.user,
         result_url=detail_url,
@@ -173,38 +173,3 @@ def saved_view_delete(request, kind: str, view_id: int):
     saved_views.saved_view_delete(saved_view=saved)
     messages.success(request, f"Deleted the view “{saved.name}”.")
     return redirect("records:list", kind=kind.key)
-
-
-@require_GET
-@permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
-@vary_on_headers("HX-Request")
-def sync_page(request):
-    connection = connection_ready()
-    if connection is None:
-        return _not_connected(request)
-    if _partial_wanted(request):
-        context = sync_pages.sync_history_context(connection=connection)
-        return render(request, "records/sync.html#history", context)
-    return render(request, "records/sync.html", sync_pages.sync_context(connection=connection))
-
-
-@require_POST
-@permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
-def sync_start(request):
-    """Start a full or incremental sync of one kind or of all of them."""
-    connection = connection_ready()
-    if connection is None:
-        return _not_connected(request)
-    sync_url = reverse("records:sync")
-    kinds, mode, error = sync_pages.sync_request(
-        kind=request.POST.get("kind", "all"), mode=request.POST.get("mode", "full")
-    )
-    if error:
-        if request.htmx:
-            return render(request, "records/_sync_error.html", {"error": error})
-        messages.error(request, error)
-        return redirect(sync_url)
-    job = sync_services.sync_start(
-        connection=connection, kinds=kinds, mode=mode, user=request.user, result_url=sync_url
-    )
-    return _job_started(request, job=job, fallback_url=sync_url)

@@ -263,12 +263,15 @@ def child_sync(mode: str) -> dict:
     connection = _setup()
     from django.db import transaction
 
-    from psaportal.records import services
+    from psaportal.records import registry
     from psaportal.records.models import SyncRun
+    from psaportal.records.sync import services
 
     started = time.perf_counter()
     with transaction.atomic():  # the tasks are queued when this commits
-        job = services.sync_start(connection=connection, kinds=["tickets"], mode=mode)
+        job = services.sync_start(
+            connection=connection, kinds=[registry.get_kind("tickets")], mode=mode
+        )
     while not job.is_finished:
         time.sleep(0.02)
         job.refresh_from_db()

@@ -1,7 +1,7 @@
 """Mirror rows for the list/detail/export tests, written straight into the mirror tables.
 
 The views read only the mirror, so these tests fill it with the sync's own upsert
-(``sync.store_records``), without a PSA round trip.
+(``store.store_records``), without a PSA round trip.
 ``sample_record(kind, n)`` builds the n-th PSA record of a kind with values that vary, so
 every filter and sort has something to choose between.
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 
 from psaportal.connections.models import Connection
-from psaportal.records import registry, sync
+from psaportal.records import registry
+from psaportal.records.sync import store
 
 BASE = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
 COMPANIES = [
@@ -246,7 +247,7 @@ def ready_connection() -> Connection:
 
 def mirror(connection, kind_key: str, records: list[dict]):
     """Store PSA records in the mirror of `kind_key` through the sync's own bulk upsert."""
-    sync.store_records(
+    store.store_records(
         connection_id=connection.pk, kind=registry.get_kind(kind_key), records=records
     )
 

@@ -4,7 +4,8 @@ SQLite and PostgreSQL (the suite runs on both)."""
 import pytest
 from django.db import connection as db_connection
 
-from psaportal.records import listing, registry, search, sync
+from psaportal.records import listing, registry, search
+from psaportal.records.sync import store
 from tests.records.mirror_rows import mirror, ready_connection, sample_record
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,6 @@ def test_tidying_after_a_sync_merges_the_search_index_pending_list(tickets):
             return cursor.fetchone()[0]
 
     assert pending() > 0  # new rows wait in the pending list, which every search reads
-    sync.tidy_indexes(kind=TICKETS, analyze=True)
+    store.tidy_indexes(kind=TICKETS, analyze=True)
     assert pending() == 0
     assert found(tickets, "printer") == [2]

@@ -15,7 +15,7 @@ from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
 from psaportal.membrane import MembraneClient
-from psaportal.records import registry, search, selectors, services, sync
+from psaportal.records import models, registry, search
 from psaportal.records.models import (
     BoardStatus,
     RecordDocument,
@@ -24,10 +24,12 @@ from psaportal.records.models import (
     SyncState,
     Ticket,
 )
+from psaportal.records.sync import fetch, services, status
 from psaportal.sandbox.psa import SeedScale
 from psaportal.sandbox.testing import start_sandbox
 from tests.records.mirror_rows import mirror_samples, ready_connection
 
+TICKETS = registry.get_kind("tickets")
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 SCALE = SeedScale(
     members=8,
@@ -85,12 +87,16 @@ def run_sync(django_capture_on_commit_callbacks, connection, run_deferred):
 
     def run(kinds=("tickets",), mode="full"):
         with django_capture_on_commit_callbacks(execute=True):
-            job = services.sync_start(connection=connection, kinds=list(kinds), mode=mode)
+            job = services.sync_start(connection=connection, kinds=kinds_of(kinds), mode=mode)
         run_deferred()
         job.refresh_from_db()
         return job
 
     return run
+
+
+def kinds_of(keys) -> list[registry.RecordKind]:
+    return [registry.get_kind(key) for key in keys]
 
 
 def psa_count(client, connection, path) -> int:
@@ -157,17 +163,17 @@ def test_full_sync_keeps_the_record_and_its_typed_columns(psa, client, connectio
     assert ticket.summary == record["summary"]
     assert ticket.status_name == record["status"]["name"]
     assert ticket.company_name == record["company"]["name"]
-    assert ticket.last_updated == sync.models.last_updated(record)
+    assert ticket.last_updated == models.last_updated(record)
     assert set(search.words(record["summary"])) <= set(ticket.search_text.split())
     assert "42" in ticket.search_text.split()
 
 
 def test_sync_all_fills_every_kind_and_the_lookups(psa, client, connection, run_sync):
-    job = run_sync(kinds=registry.sync_order())
+    job = run_sync(kinds=[kind.key for kind in registry.sync_order()])
 
     assert job.status == Job.Status.SUCCEEDED, job.error
     runs = SyncRun.objects.filter(job=job)
-    assert sorted(runs.values_list("kind", flat=True)) == sorted(registry.sync_order())
+    assert sorted(runs.values_list("kind", flat=True)) == sorted(registry.REGISTRY)
     assert set(runs.values_list("status", flat=True)) == {"succeeded"}
     for kind in registry.KINDS:
         if kind.parent:
@@ -180,7 +186,8 @@ def test_sync_all_fills_every_kind_and_the_lookups(psa, client, connection, run_
         for board in boards.values_list("psa_id", flat=True)
     )
     assert BoardStatus.objects.filter(connection=connection).count() == expected_statuses > 0
-    assert all(selectors.last_synced_at(connection=connection, kind=k) for k in registry.REGISTRY)
+    states = SyncState.objects.filter(connection=connection)
+    assert {state.kind for state in states if state.last_synced_at} == set(registry.REGISTRY)
 
 
 def test_incremental_sync_fetches_only_what_changed(psa, client, connection, run_sync):
@@ -188,7 +195,7 @@ def test_incremental_sync_fetches_only_what_changed(psa, client, connection, run
     watermark = SyncState.objects.get(connection=connection, kind="tickets").watermark
     in_overlap = set(
         Ticket.objects.filter(
-            connection=connection, last_updated__gt=watermark - sync.OVERLAP
+            connection=connection, last_updated__gt=watermark - fetch.OVERLAP
         ).values_list("psa_id", flat=True)
     )
     changed = {7, 1500, 2400}
@@ -207,7 +214,7 @@ def test_incremental_sync_fetches_only_what_changed(psa, client, connection, run
     run = SyncRun.objects.get(job=job)
     assert run.mode == "incremental"
     assert run.records_seen == len(changed | in_overlap)
-    assert run.since == watermark - sync.OVERLAP
+    assert run.since == watermark - fetch.OVERLAP
     for psa_id in changed:
         assert Ticket.objects.get(connection=connection, psa_id=psa_id).summary == (
             f"Changed {psa_id}"
@@ -282,19 +289,19 @@ def test_a_psa_that_keeps_refusing_fails_the_run_and_keeps_the_mirror(psa, conne
 
 
 def test_a_second_start_returns_the_sync_already_under_way(connection):
-    job = services.sync_start(connection=connection, kinds=["tickets"], mode="full")
-    again = services.sync_start(connection=connection, kinds=["companies"], mode="full")
+    job = services.sync_start(connection=connection, kinds=kinds_of(["tickets"]), mode="full")
+    again = services.sync_start(connection=connection, kinds=kinds_of(["companies"]), mode="full")
     assert again.pk == job.pk
-    assert selectors.sync_job_active(connection=connection).pk == job.pk
+    assert services.sync_job_active(connection=connection).pk == job.pk
 
 
 @pytest.mark.parametrize(
     ("kinds", "mode"),
-    [(["nonsense"], "full"), ([], "full"), (["tickets"], "sideways")],
+    [([], "full"), (["tickets"], "sideways")],
 )
-def test_a_sync_of_unknown_things_is_refused(connection, kinds, mode):
+def test_a_sync_of_nothing_or_in_an_unknown_mode_is_refused(connection, kinds, mode):
     with pytest.raises(services.SyncProblem):
-        services.sync_start(connection=connection, kinds=kinds, mode=mode)
+        services.sync_start(connection=connection, kinds=kinds_of(kinds), mode=mode)
     assert not Job.objects.exists()
 
 
@@ -327,14 +334,14 @@ def test_record_refresh_fetches_one_record_live(
         json=[{"op": "replace", "path": "summary", "value": "Fresh from the PSA"}],
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.record_refresh(connection=connection, kind="tickets", psa_id=5)
+        job = services.record_refresh(connection=connection, kind=TICKETS, psa_id=5)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert Ticket.objects.get(connection=connection, psa_id=5).summary == "Fresh from the PSA"
 
     client.proxy(connection.membrane_id, "DELETE", "/service/tickets/5")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.record_refresh(connection=connection, kind="tickets", psa_id=5)
+        job = services.record_refresh(connection=connection, kind=TICKETS, psa_id=5)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert "no longer exists" in job.summary
@@ -344,12 +351,16 @@ def test_record_refresh_fetches_one_record_live(
 def test_sync_history_and_overview(psa, connection, run_sync):
     run_sync()
     run_sync(mode="incremental")
-    history = list(selectors.sync_runs(connection=connection, kind="tickets"))
-    assert [run.mode for run in history] == ["incremental", "full"]
-    overview = {row["kind"].key: row for row in selectors.sync_overview(connection=connection)}
-    assert overview["tickets"]["count"] == Ticket.objects.count()
-    assert overview["tickets"]["last_run"].mode == "incremental"
-    assert overview["companies"]["last_run"] is None
+    history = status.sync_history(connection=connection)
+    assert [(run["kind"], run["mode"]) for run in history] == [
+        ("tickets", "Incremental"),
+        ("tickets", "Full"),
+    ]
+    page = status.sync_status(connection=connection)
+    kinds = {row["key"]: row for row in page["kinds"]}
+    assert kinds["tickets"]["mirrored"] == Ticket.objects.count() > 0
+    assert kinds["tickets"]["last_synced_at"] is not None
+    assert kinds["companies"]["last_synced_at"] is None
 
 
 @pytest.mark.django_db
@@ -385,7 +396,9 @@ def test_on_a_real_worker_faults_are_retried_without_gaps_or_duplicates(
     psa.set_faults(error_every=4, rate_limit_every=3, retry_after=1, drop_every=7, scope="psa")
 
     job = wait_for_job(
-        services.sync_start(connection=connection, kinds=["tickets", "time_entries"], mode="full")
+        services.sync_start(
+            connection=connection, kinds=kinds_of(["tickets", "time_entries"]), mode="full"
+        )
     )
 
     faults = psa.stats()["faults_injected"]
@@ -407,7 +420,7 @@ def test_on_a_real_worker_a_psa_that_keeps_refusing_fails_the_job_with_a_reason(
 ):
     psa.set_faults(error_every=1, error_status=502, scope="psa")  # every proxy call
 
-    job = wait_for_job(services.sync_start(connection=connection, kinds=["tickets"]))
+    job = wait_for_job(services.sync_start(connection=connection, kinds=[TICKETS]))
 
     psa.clear_faults()
     assert job.status == Job.Status.FAILED

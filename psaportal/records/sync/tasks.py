@@ -13,7 +13,7 @@ from celery import shared_task
 
 from psaportal.jobs import dispatch
 from psaportal.jobs.tasks import MembraneTask
-from psaportal.records import services
+from psaportal.records.sync import services
 
 
 class SyncStepTask(MembraneTask):

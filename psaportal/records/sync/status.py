@@ -1,5 +1,5 @@
-"""What the sync page shows (per-kind mirror state, running syncs, history) and what it
-accepts (which kinds, which mode), read from the mirror and the sync bookkeeping."""
+"""What the sync status page shows: each kind's mirror and last sync, the syncs under way,
+and the history of runs, read from the mirror and the sync bookkeeping."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from psaportal.records import registry
 from psaportal.records.models import SyncRun, SyncState
 
 HISTORY_ROWS = 50
-MODES = {"full": SyncRun.Mode.FULL, "incremental": SyncRun.Mode.INCREMENTAL}
 STATUS_CLASSES = {
     SyncRun.Status.QUEUED: "queued",
     SyncRun.Status.RUNNING: "running",
@@ -17,19 +16,6 @@ STATUS_CLASSES = {
     SyncRun.Status.SUCCEEDED: "succeeded",
     SyncRun.Status.FAILED: "failed",
 }
-
-
-def sync_request(*, kind: str, mode: str) -> tuple[list[str], str, str]:
-    """(kind keys in sync order, mode, error message) for a posted sync form."""
-    mode = (mode or "").strip()
-    if mode not in MODES:
-        return [], "", "Choose a full sync or a sync of changes."
-    kind = (kind or "").strip()
-    if kind == "all":
-        return registry.sync_order(), mode, ""
-    if registry.get_kind(kind) is None:
-        return [], "", "There is no such kind of record to sync."
-    return [kind], mode, ""
 
 
 def _took(run: SyncRun) -> str:
@@ -62,11 +48,7 @@ def sync_history(*, connection, limit: int = HISTORY_ROWS) -> list[dict]:
     ]
 
 
-def sync_history_context(*, connection) -> dict:
-    return {"runs": sync_history(connection=connection)}
-
-
-def running_jobs(*, connection) -> list:
+def sync_jobs_running(*, connection) -> list:
     """The jobs of syncs still under way, newest first, one per job."""
     runs = (
         SyncRun.objects.filter(connection=connection, job__isnull=False)
@@ -81,8 +63,9 @@ def running_jobs(*, connection) -> list:
     return list(jobs.values())
 
 
-def sync_context(*, connection) -> dict:
-    """Every kind (records and lookups) with its mirrored count and last sync time."""
+def sync_status(*, connection) -> dict:
+    """Every kind (records and lookups) with its mirrored count and last sync time, the
+    syncs under way and the history."""
     states = {
         state.kind: state.last_synced_at
         for state in SyncState.objects.filter(connection=connection)
@@ -103,6 +86,6 @@ def sync_context(*, connection) -> dict:
         "kinds": kinds,
         "record_kinds": registry.record_kinds(),
         "sync_page": True,
-        "jobs": running_jobs(connection=connection),
-        **sync_history_context(connection=connection),
+        "jobs": sync_jobs_running(connection=connection),
+        "runs": sync_history(connection=connection),
     }

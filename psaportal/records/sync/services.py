@@ -25,8 +25,9 @@ from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.membrane import MembraneError, NotFoundError, PsaError
-from psaportal.records import registry, sync
+from psaportal.records import registry
 from psaportal.records.models import Board, SyncPage, SyncRun, SyncState
+from psaportal.records.sync import fetch, store
 
 SYNC_JOB = "records.sync"
 REFRESH_JOB = "records.refresh"
@@ -44,9 +45,15 @@ class SyncProblem(job_services.JobProblem):
 
 
 def sync_start(
-    *, connection: Connection, kinds, mode: str = "full", user=None, label="", result_url=""
+    *,
+    connection: Connection,
+    kinds: list[registry.RecordKind],
+    mode: str = SyncRun.Mode.FULL,
+    user=None,
+    label: str = "",
+    result_url: str = "",
 ) -> Job:
-    """Queue a sync of ``kinds`` (registry keys) and return its Job.
+    """Queue a sync of ``kinds`` and return its Job.
 
     A kind never fully synced gets a full sync even when an incremental one was asked for;
     board statuses (a small nested lookup) are always synced in full. While another sync
@@ -54,31 +61,21 @@ def sync_start(
     """
     if mode not in MODES:
         raise SyncProblem(f"Unknown sync mode {mode!r}; use full or incremental.")
-    unknown = [key for key in kinds if registry.get_kind(key) is None]
-    if unknown:
-        raise SyncProblem(f"Unknown record kind(s): {', '.join(map(str, unknown))}.")
-    wanted = set(kinds)
-    ordered = [key for key in registry.sync_order() if key in wanted]
+    wanted = {kind.key for kind in kinds}
+    ordered = [kind for kind in registry.sync_order() if kind.key in wanted]
     if not ordered:
         raise SyncProblem("Choose at least one record kind to sync.")
-    from psaportal.records import tasks
+    from psaportal.records.sync import tasks
 
     with transaction.atomic():
         active = sync_job_active(connection=connection)
         if active is not None:
             return active
         watermarks = dict(
-            SyncState.objects.filter(connection=connection, kind__in=ordered).values_list(
+            SyncState.objects.filter(connection=connection, kind__in=wanted).values_list(
                 "kind", "watermark"
             )
         )
-        runs = []
-        for key in ordered:
-            kind = registry.get_kind(key)
-            run_mode = mode
-            if kind.parent or watermarks.get(key) is None:
-                run_mode = SyncRun.Mode.FULL
-            runs.append((key, run_mode))
         job = job_services.job_start(
             kind=SYNC_JOB,
             label=label or _job_label(ordered, mode),
@@ -89,19 +86,16 @@ def sync_start(
         SyncRun.objects.bulk_create(
             SyncRun(
                 connection=connection,
-                kind=key,
-                mode=run_mode,
+                kind=kind.key,
+                mode=(
+                    SyncRun.Mode.FULL if kind.parent or watermarks.get(kind.key) is None else mode
+                ),
                 job=job,
                 started_by=job.started_by,
             )
-            for key, run_mode in runs
+            for kind in ordered
         )
     return job
-
-
-def sync_all_start(*, connection: Connection, mode: str = "full", user=None) -> Job:
-    """Sync every record kind and lookup (what an admin's "sync all" starts)."""
-    return sync_start(connection=connection, kinds=registry.sync_order(), mode=mode, user=user)
 
 
 def sync_scheduled_start() -> Job | None:
@@ -119,8 +113,8 @@ def sync_scheduled_start() -> Job | None:
     )
 
 
-def _job_label(kinds: list[str], mode: str) -> str:
-    what = "all records" if len(kinds) > 1 else registry.get_kind(kinds[0]).plural
+def _job_label(kinds: list[registry.RecordKind], mode: str) -> str:
+    what = "all records" if len(kinds) > 1 else kinds[0].plural
     return f"{'Full' if mode == SyncRun.Mode.FULL else 'Incremental'} sync of {what}"
 
 
@@ -165,7 +159,7 @@ def sync_job_next_run(*, job_id: int) -> int | None:
     runs = list(SyncRun.objects.filter(job_id=job_id))
     if any(run.status in (SyncRun.Status.RUNNING, SyncRun.Status.FINISHING) for run in runs):
         return None  # the run in progress advances the job when it ends
-    order = {key: index for index, key in enumerate(registry.sync_order())}
+    order = {kind.key: index for index, kind in enumerate(registry.sync_order())}
     queued = sorted(
         (run for run in runs if run.status == SyncRun.Status.QUEUED),
         key=lambda run: order.get(run.kind, len(order)),
@@ -234,7 +228,7 @@ def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
     Raises ``MembraneError`` when the count request fails (the task retries it).
     """
     claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-        status=SyncRun.Status.RUNNING, started_at=sync.database_now()
+        status=SyncRun.Status.RUNNING, started_at=store.database_now()
     )
     run = SyncRun.objects.select_related("connection").filter(pk=run_id).first()
     if run is None or run.status != SyncRun.Status.RUNNING:
@@ -252,17 +246,17 @@ def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
         first.parent_id = parents[0]
     elif run.mode == SyncRun.Mode.FULL:
         SyncRun.objects.filter(pk=run_id).update(requests=F("requests") + 1)
-        count = sync.count_records(
+        count = fetch.count_records(
             client=membrane_client(), connection_id=run.connection.membrane_id, kind=kind
         )
-        pages = math.ceil(count / sync.PAGE_SIZE)
+        pages = math.ceil(count / fetch.PAGE_SIZE)
         SyncRun.objects.filter(pk=run_id).update(records_total=count, pages_total=pages)
         if pages == 0:
             sync_run_finish(run_id=run_id)
             return None
     else:
         state = SyncState.objects.filter(connection_id=run.connection_id, kind=run.kind).first()
-        since = state.watermark - sync.OVERLAP if state and state.watermark else None
+        since = state.watermark - fetch.OVERLAP if state and state.watermark else None
         SyncRun.objects.filter(pk=run_id).update(since=since, pages_total=1)
     SyncPage.objects.get_or_create(
         run=run, number=1, defaults={"parent_id": first.parent_id, "after_id": 0}
@@ -290,7 +284,7 @@ class PageWork:
     page_id: int
     connection_id: int
     kind: registry.RecordKind
-    fetched: sync.FetchedPage
+    fetched: fetch.FetchedPage
     parent_id: int | None
 
 
@@ -312,7 +306,7 @@ def sync_page_fetch(*, run_id: int, number: int) -> PageWork | None:
     SyncPage.objects.filter(pk=page.pk).update(attempts=F("attempts") + 1)
     SyncRun.objects.filter(pk=run_id).update(requests=F("requests") + 1)
     try:
-        fetched = sync.fetch_page(
+        fetched = fetch.fetch_page(
             client=membrane_client(),
             connection_id=run.connection.membrane_id,
             kind=kind,
@@ -368,7 +362,7 @@ def sync_page_claim_next(*, work: PageWork) -> tuple[int | None, bool]:
 def sync_page_store(*, work: PageWork) -> bool:
     """Upsert a fetched page and count it done. True when this finished its run."""
     with transaction.atomic():
-        stored = sync.store_records(
+        stored = store.store_records(
             connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
         )
         first_time = SyncPage.objects.filter(pk=work.page_id, done=False).update(
@@ -405,16 +399,16 @@ def sync_run_finish(*, run_id: int) -> bool:
     deleted = 0
     with transaction.atomic():
         if run.mode == SyncRun.Mode.FULL:
-            deleted = sync.delete_unseen(
+            deleted = store.delete_unseen(
                 connection_id=run.connection_id, kind=kind, before=run.started_at
             )
         _move_watermark(run=run)
         SyncRun.objects.filter(pk=run_id).update(
             status=SyncRun.Status.SUCCEEDED,
             records_deleted=deleted,
-            finished_at=sync.database_now(),
+            finished_at=store.database_now(),
         )
-    sync.tidy_indexes(kind=kind, analyze=run.mode == SyncRun.Mode.FULL)
+    store.tidy_indexes(kind=kind, analyze=run.mode == SyncRun.Mode.FULL)
     run.refresh_from_db()
     _job_progress(run=run)
     return True
@@ -470,39 +464,38 @@ def sync_run_ended(*, run_id: int) -> bool:
 
 
 def record_refresh(
-    *, connection: Connection, kind: str, psa_id: int, user=None, result_url=""
+    *, connection: Connection, kind: registry.RecordKind, psa_id: int, user=None, result_url=""
 ) -> Job:
     """Queue a live re-fetch of one record from the PSA; returns its Job."""
-    entry = registry.get_kind(kind)
-    if entry is None or entry.parent:
-        raise SyncProblem(f"Records of kind {kind!r} cannot be refreshed one by one.")
-    from psaportal.records import tasks
+    if kind.parent:
+        raise SyncProblem(f"{kind.plural.capitalize()} cannot be refreshed one by one.")
+    from psaportal.records.sync import tasks
 
     return job_services.job_start(
         kind=REFRESH_JOB,
-        label=f"Refresh {entry.singular} #{int(psa_id)} from the PSA",
+        label=f"Refresh {kind.singular} #{int(psa_id)} from the PSA",
         user=user,
         task=tasks.record_refresh,
-        args=(connection.pk, entry.key, int(psa_id)),
+        args=(connection.pk, kind.key, int(psa_id)),
         result_url=result_url,
     )
 
 
 def record_refresh_run(*, connection_id: int, kind_key: str, psa_id: int) -> str:
     """GET one record through the proxy and upsert it; a 404 removes it from the mirror."""
-    entry = registry.get_kind(kind_key)
+    kind = registry.get_kind(kind_key)
     connection = Connection.objects.get(pk=connection_id)
     try:
-        response = membrane_client().proxy(connection.membrane_id, "GET", entry.record_path(psa_id))
+        response = membrane_client().proxy(connection.membrane_id, "GET", kind.record_path(psa_id))
     except (NotFoundError, PsaError) as error:
         if error.status != 404:
             raise
-        removed = sync.delete_record(connection_id=connection_id, kind=entry, psa_id=psa_id)
-        return f"{entry.singular.capitalize()} #{psa_id} no longer exists in the PSA" + (
+        removed = store.delete_record(connection_id=connection_id, kind=kind, psa_id=psa_id)
+        return f"{kind.singular.capitalize()} #{psa_id} no longer exists in the PSA" + (
             "; removed from the mirror." if removed else "."
         )
-    record = sync.record_from_body(response.json())
+    record = fetch.record_from_body(response.json())
     if record is None or record["id"] != psa_id:
-        raise SyncProblem(f"The PSA did not send {entry.singular} #{psa_id}.")
-    sync.store_records(connection_id=connection_id, kind=entry, records=[record])
-    return f"{entry.singular.capitalize()} #{psa_id} refreshed from the PSA."
+        raise SyncProblem(f"The PSA did not send {kind.singular} #{psa_id}.")
+    store.store_records(connection_id=connection_id, kind=kind, records=[record])
+    return f"{kind.singular.capitalize()} #{psa_id} refreshed from the PSA."

@@ -1,0 +1,118 @@
+"""Reading PSA records page by page through Membrane's proxy.
+
+Paging is forward-only (``pageId=N``, meaning "ids above N", in id order), not
+``page=N&orderBy=id asc``. Offset pages shift when a record on an earlier page is deleted
+while a sync runs: a record slides from page N+1 onto page N after page N was read and is
+never seen (a gap), and on a full sync it would then be removed from the mirror as deleted.
+With "ids above N" a deletion or a new record (new records get higher ids) never moves a
+record across a page boundary, so every record alive during the whole sync is read exactly
+once, and a page fetched again after an error holds the same records. The cost is that
+page N+1 is known only once page N has arrived; services.py hands it to the next worker
+as soon as the fetch returns, so fetching one page and storing another overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from psaportal.membrane import MalformedResponseError, MembraneClient
+from psaportal.records.registry import RecordKind
+
+PAGE_SIZE = 1000
+#: Incremental syncs ask again for this much time before the watermark, so a change that
+#: landed while the previous sync ran (or a small clock difference) is not missed.
+OVERLAP = timedelta(minutes=2)
+FORWARD_ONLY = {"pagination-type": "forward-only"}
+
+
+@dataclass
+class FetchedPage:
+    """One page of PSA records as the PSA sent them."""
+
+    records: list[dict]
+    last_id: int | None  # the highest id on the page: the next page asks for ids above it
+    full: bool  # as many records as asked for, so there may be more
+
+
+def kind_path(kind: RecordKind, parent_id: int | None = None) -> str:
+    if kind.parent:
+        if parent_id is None:
+            raise ValueError(f"{kind.key} needs the id of its {kind.parent} record")
+        return kind.path.replace("{parent_id}", str(int(parent_id)))
+    return kind.path
+
+
+def since_condition(since: datetime) -> str:
+    """The ConnectWise condition for records changed after ``since``."""
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"_info/lastUpdated > [{stamp}]"
+
+
+def count_records(*, client: MembraneClient, connection_id: str, kind: RecordKind) -> int:
+    """The PSA's count of ``kind`` (GET {path}/count)."""
+    response = client.proxy(connection_id, "GET", f"{kind_path(kind)}/count")
+    body = response.json()
+    count = body.get("count") if isinstance(body, dict) else None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise MalformedResponseError(
+            f"ConnectWise PSA answered the {kind.plural} count without a count.", data=body
+        )
+    return count
+
+
+def fetch_page(
+    *,
+    client: MembraneClient,
+    connection_id: str,
+    kind: RecordKind,
+    after_id: int = 0,
+    parent_id: int | None = None,
+    since: datetime | None = None,
+    page_size: int = PAGE_SIZE,
+) -> FetchedPage:
+    """One forward-only page: up to ``page_size`` records with ids above ``after_id``."""
+    query: dict[str, object] = {"pageSize": page_size}
+    if after_id:
+        query["pageId"] = after_id
+    if since is not None:
+        query["conditions"] = since_condition(since)
+    response = client.proxy(
+        connection_id, "GET", kind_path(kind, parent_id), query=query, headers=FORWARD_ONLY
+    )
+    content = response.content
+    body = response.json()
+    if not isinstance(body, list):
+        raise MalformedResponseError(
+            f"ConnectWise PSA answered a page of {kind.plural} with something not a list.",
+            status=response.status_code,
+        )
+    if b"\\u0000" in content:
+        # PostgreSQL text and jsonb cannot hold NUL characters.
+        body = _without_nul(body)
+    records = [
+        record
+        for record in body
+        if isinstance(record, dict)
+        and isinstance(record.get("id"), int)
+        and not isinstance(record.get("id"), bool)
+    ]
+    last_id = max((record["id"] for record in records), default=None)
+    return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def record_from_body(body) -> dict | None:
+    """A single PSA record from a GET answer, or None when it is not one."""
+    if isinstance(body, dict) and isinstance(body.get("id"), int):
+        return body
+    return None
