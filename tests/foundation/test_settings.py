@@ -1,6 +1,8 @@
-"""Production settings pass Django's deploy checks; the embedded defaults work on their own."""
+"""Production settings pass Django's deploy checks; the embedded defaults work on their own;
+`.env.example` lists every variable."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# A variable the settings read: env_bool("X", …), env_int(…), env_list(…), os.environ.get("X" …)
+# or os.environ["X"].
+SETTINGS_READ = re.compile(r'(?:env_\w+\(|os\.environ\.get\(|os\.environ\[)\s*"([A-Z0-9_]+)"')
 
 
 def _manage(*args, env_overrides, tmp_path):
@@ -108,3 +113,10 @@ def test_pages_load_no_third_party_assets(client_for, technician):
     content = client_for(technician).get("/").content.decode()
     assert "http://" not in content.replace("http://testserver", "")
     assert "https://" not in content
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    read = set(SETTINGS_READ.findall((ROOT / "psaportal" / "settings.py").read_text()))
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert {"DEBUG", "DATABASE_URL", "MEMBRANE_TIMEOUT_SECONDS"} <= read  # the pattern still finds
+    assert read - listed == set()
