@@ -14,13 +14,33 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """1/0, true/false, yes/no, on/off in any case; unset or empty is the default."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a yes/no value: "
+            "use 1/0, true/false, yes/no or on/off (any case), or leave it empty for the default."
+        )
+    return value in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number; unset or empty is the default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a whole number; leave it empty for the default."
+        ) from None
 
 
 def env_list(name: str, default: str) -> list[str]:
+    """Comma-separated; unset is the default."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
@@ -115,8 +135,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Failed logins: five tries per username and address, then a fifteen-minute pause.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -159,7 +179,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (`celery -A psaportal beat`): incremental sync of the mirror every N minutes.
-RECORDS_SYNC_INTERVAL_MINUTES = max(1, int(os.environ.get("RECORDS_SYNC_INTERVAL_MINUTES", "15")))
+RECORDS_SYNC_INTERVAL_MINUTES = max(1, env_int("RECORDS_SYNC_INTERVAL_MINUTES", 15))
 CELERY_BEAT_SCHEDULE = {
     "records-incremental-sync": {
         "task": "psaportal.records.tasks.sync_scheduled",
@@ -175,7 +195,7 @@ MEMBRANE_TOKEN = os.environ.get(
 MEMBRANE_WORKSPACE_KEY = os.environ.get("MEMBRANE_WORKSPACE_KEY", "")
 MEMBRANE_WORKSPACE_SECRET = os.environ.get("MEMBRANE_WORKSPACE_SECRET", "")
 MEMBRANE_TENANT_KEY = os.environ.get("MEMBRANE_TENANT_KEY", "psa-portal")
-MEMBRANE_TIMEOUT_SECONDS = float(os.environ.get("MEMBRANE_TIMEOUT_SECONDS", "30"))
+MEMBRANE_TIMEOUT_SECONDS = float(env_int("MEMBRANE_TIMEOUT_SECONDS", 30))
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 
 # Content-Security-Policy: our own static files only; no inline script, no CDN.
@@ -200,7 +220,7 @@ SESSION_COOKIE_HTTPONLY = True
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True

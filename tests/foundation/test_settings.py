@@ -1,5 +1,5 @@
 """Production settings pass Django's deploy checks; the embedded defaults work on their own;
-`.env.example` lists every variable."""
+a mistyped variable stops start-up; `.env.example` lists every variable."""
 
 import os
 import re
@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from psaportal.settings import env_bool
 
 ROOT = Path(__file__).resolve().parents[2]
 # A variable the settings read: env_bool("X", …), env_int(…), env_list(…), os.environ.get("X" …)
@@ -115,8 +117,78 @@ def test_pages_load_no_third_party_assets(client_for, technician):
     assert "https://" not in content
 
 
+def _settings(*names, env_overrides):
+    """Import the settings in a fresh interpreter with ``env_overrides`` and print ``names``."""
+    script = "from psaportal import settings\n" + "".join(
+        f"print(repr(settings.{name}))\n" for name in names
+    )
+    env = {key: value for key, value in os.environ.items() if key not in env_overrides}
+    env.update(env_overrides)
+    command = [sys.executable, "-c", script]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
 def test_env_example_lists_every_variable_the_settings_read():
     read = set(SETTINGS_READ.findall((ROOT / "psaportal" / "settings.py").read_text()))
     listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert {"DEBUG", "DATABASE_URL", "MEMBRANE_TIMEOUT_SECONDS"} <= read  # the pattern still finds
     assert read - listed == set()
+
+
+def test_yes_no_variables_take_any_case_and_empty_is_the_default():
+    result = _settings(
+        "DEBUG",
+        "SECURE_PROXY_SSL_HEADER",
+        "SECURE_SSL_REDIRECT",
+        env_overrides={
+            "DEBUG": "Off",
+            "SECRET_KEY": "x7!" * 20 + "production-only",
+            "BEHIND_TLS_PROXY": " YES ",
+            "SECURE_SSL_REDIRECT": "",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == [
+        "False",
+        "('HTTP_X_FORWARDED_PROTO', 'https')",
+        "True",
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("1", True), ("0", False), ("True", True), ("FALSE", False), ("yes", True), ("No", False)]
+    + [("on", True), ("oFF", False), ("", "default")],
+)
+def test_env_bool_reads_the_accepted_words(monkeypatch, value, expected):
+    monkeypatch.setenv("PSA_PORTAL_TEST_FLAG", value)
+    assert env_bool("PSA_PORTAL_TEST_FLAG", "default") == expected
+
+
+@pytest.mark.parametrize(
+    "name, value, complaint",
+    [
+        ("DEBUG", "ture", "use 1/0, true/false, yes/no or on/off"),
+        ("AXES_FAILURE_LIMIT", "five", "is not a whole number"),
+        ("MEMBRANE_TIMEOUT_SECONDS", "30s", "is not a whole number"),
+    ],
+)
+def test_a_mistyped_variable_stops_start_up_naming_it(name, value, complaint):
+    result = _settings("DEBUG", env_overrides={name: value})
+    assert result.returncode != 0
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("django.core.exceptions.ImproperlyConfigured:")
+    assert f"{name}={value!r}" in error and complaint in error
+
+
+def test_a_mistyped_production_only_number_stops_start_up():
+    result = _settings(
+        "SECURE_HSTS_SECONDS",
+        env_overrides={
+            "DEBUG": "0",
+            "SECRET_KEY": "x7!" * 20 + "production-only",
+            "SECURE_HSTS_SECONDS": "1y",
+        },
+    )
+    assert result.returncode != 0
+    assert "SECURE_HSTS_SECONDS='1y' is not a whole number" in result.stderr
