@@ -4,16 +4,14 @@ import pytest
 from django.conf import settings as django_settings
 
 from psaportal.connections import services
-from tests.connections.helpers import point_membrane_at, unused_local_url
+from tests.fixtures.sandbox import point_membrane_at, unused_local_url
 
 
 @pytest.fixture
-def wizard_sandbox(clean_sandbox, settings, monkeypatch):
-    """A clean sandbox behind the app's Membrane client; DEBUG on, so its http uiUrl is a link."""
-    settings.DEBUG = True
-    point_membrane_at(settings, clean_sandbox.url, clean_sandbox.token)
+def wizard_sandbox(wizard_sandbox, monkeypatch):
+    """The shared wizard sandbox, with the wizard's long-polls cut to two seconds."""
     monkeypatch.setattr(services, "POLL_WAIT_SECONDS", 2)
-    return clean_sandbox
+    return wizard_sandbox
 
 
 @pytest.fixture
