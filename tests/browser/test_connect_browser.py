@@ -225,16 +225,11 @@ def test_error_states_show_the_error_and_a_retry(wizard, state, heading, error):
     screenshot(page, f"11-{state.lower().replace('_', '-')}")
 
 
-def test_a_javascript_ui_url_is_not_a_link(wizard):
+def test_a_javascript_ui_url_is_not_a_link(wizard, client_action_connection):
     page = wizard
-    Connection.objects.create(
-        membrane_id="c-1",
-        state="CLIENT_ACTION_REQUIRED",
-        client_action={
-            "type": "connect",
-            "description": "Sign in to ConnectWise PSA to authorize access.",
-            "uiUrl": "javascript:document.title='owned'",
-        },
+    client_action_connection(
+        description="Sign in to ConnectWise PSA to authorize access.",
+        uiUrl="javascript:document.title='owned'",
     )
     page.reload()
     expect_state(page, "CLIENT_ACTION_REQUIRED", "Sign in to ConnectWise PSA")

@@ -22,11 +22,6 @@ def membrane_down(settings):
     return url
 
 
-@pytest.fixture
-def admin_client(admin, client_for):
-    return client_for(admin)
-
-
 @pytest.fixture(scope="session")
 def _worker_membrane_is_the_sandbox(sandbox):
     """Point Membrane at the test sandbox while the shared worker process starts (it copies
