@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # A variable the settings read: env_bool("X", …), env_int(…), env_list(…), os.environ.get("X" …)
 # or os.environ["X"].
 SETTINGS_READ = re.compile(r'(?:env_\w+\(|os\.environ\.get\(|os\.environ\[)\s*"([A-Z0-9_]+)"')
+# DEBUG off needs a SECRET_KEY; this one is long and varied enough for the deploy checks.
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x7!" * 20 + "production-only"}
 
 
 def _manage(*args, env_overrides, tmp_path):
@@ -50,8 +52,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "WARNING",
         tmp_path=tmp_path,
         env_overrides={
-            "DEBUG": "0",
-            "SECRET_KEY": "x7!" * 20 + "production-only",
+            **PRODUCTION,
             "ALLOWED_HOSTS": "portal.example.com",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         },
@@ -68,8 +69,7 @@ def test_collectstatic_builds_the_production_manifest(tmp_path):
         "--no-input",
         tmp_path=tmp_path,
         env_overrides={
-            "DEBUG": "0",
-            "SECRET_KEY": "x7!" * 20 + "production-only",
+            **PRODUCTION,
             "STATIC_ROOT": str(tmp_path / "static"),
         },
     )
@@ -141,8 +141,8 @@ def test_yes_no_variables_take_any_case_and_empty_is_the_default():
         "SECURE_PROXY_SSL_HEADER",
         "SECURE_SSL_REDIRECT",
         env_overrides={
+            **PRODUCTION,
             "DEBUG": "Off",
-            "SECRET_KEY": "x7!" * 20 + "production-only",
             "BEHIND_TLS_PROXY": " YES ",
             "SECURE_SSL_REDIRECT": "",
         },
@@ -185,8 +185,7 @@ def test_a_mistyped_production_only_number_stops_start_up():
     result = _settings(
         "SECURE_HSTS_SECONDS",
         env_overrides={
-            "DEBUG": "0",
-            "SECRET_KEY": "x7!" * 20 + "production-only",
+            **PRODUCTION,
             "SECURE_HSTS_SECONDS": "1y",
         },
     )
