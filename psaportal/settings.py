@@ -14,13 +14,50 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """1/0, true/false, yes/no, on/off in any case; unset or empty is the default."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a yes/no value: "
+            "use 1/0, true/false, yes/no or on/off (any case), or leave it empty for the default."
+        )
+    return value in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number; unset or empty is the default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a whole number; leave it empty for the default."
+        ) from None
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A number of seconds, fractions allowed; unset or empty is the default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a number of seconds; leave it empty for the "
+            "default."
+        )
+    return seconds
 
 
 def env_list(name: str, default: str) -> list[str]:
+    """Comma-separated; unset is the default."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
@@ -115,8 +152,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Failed logins: five tries per username and address, then a fifteen-minute pause.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -159,16 +196,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Every task: stopped politely after the soft limit, killed after the hard one (prefork pool).
-CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("TASK_SOFT_TIME_LIMIT_SECONDS", "120"))
-CELERY_TASK_TIME_LIMIT = int(os.environ.get("TASK_TIME_LIMIT_SECONDS", "150"))
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("TASK_SOFT_TIME_LIMIT_SECONDS", 120)
+CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT_SECONDS", 150)
 # Membrane calls that may pass (429, 5xx, timeouts) are tried this often in all, waiting
 # Retry-After (at most the cap) or an exponential backoff from the base up to its cap.
-TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "6"))
-TASK_RETRY_BACKOFF_SECONDS = float(os.environ.get("TASK_RETRY_BACKOFF_SECONDS", "1"))
-TASK_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("TASK_RETRY_BACKOFF_MAX_SECONDS", "60"))
-TASK_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("TASK_RETRY_AFTER_MAX_SECONDS", "300"))
+TASK_MAX_ATTEMPTS = max(1, env_int("TASK_MAX_ATTEMPTS", 6))
+TASK_RETRY_BACKOFF_SECONDS = env_seconds("TASK_RETRY_BACKOFF_SECONDS", 1)
+TASK_RETRY_BACKOFF_MAX_SECONDS = env_seconds("TASK_RETRY_BACKOFF_MAX_SECONDS", 60)
+TASK_RETRY_AFTER_MAX_SECONDS = env_seconds("TASK_RETRY_AFTER_MAX_SECONDS", 300)
 # Celery beat (`celery -A psaportal beat`): incremental sync of the mirror every N minutes.
-RECORDS_SYNC_INTERVAL_MINUTES = max(1, int(os.environ.get("RECORDS_SYNC_INTERVAL_MINUTES", "15")))
+RECORDS_SYNC_INTERVAL_MINUTES = max(1, env_int("RECORDS_SYNC_INTERVAL_MINUTES", 15))
 CELERY_BEAT_SCHEDULE = {
     "records-incremental-sync": {
         "task": "psaportal.records.sync.tasks.sync_scheduled",
@@ -184,7 +221,7 @@ MEMBRANE_TOKEN = os.environ.get(
 MEMBRANE_WORKSPACE_KEY = os.environ.get("MEMBRANE_WORKSPACE_KEY", "")
 MEMBRANE_WORKSPACE_SECRET = os.environ.get("MEMBRANE_WORKSPACE_SECRET", "")
 MEMBRANE_TENANT_KEY = os.environ.get("MEMBRANE_TENANT_KEY", "psa-portal")
-MEMBRANE_TIMEOUT_SECONDS = float(os.environ.get("MEMBRANE_TIMEOUT_SECONDS", "30"))
+MEMBRANE_TIMEOUT_SECONDS = env_seconds("MEMBRANE_TIMEOUT_SECONDS", 30)
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 
 # Content-Security-Policy: our own static files only; no inline script, no CDN.
@@ -209,7 +246,7 @@ SESSION_COOKIE_HTTPONLY = True
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True

@@ -13,21 +13,13 @@ from playwright.sync_api import expect
 
 from psaportal.connections import services
 from psaportal.connections.models import Connection
-from tests.connections.helpers import point_membrane_at, unused_local_url
+from tests.fixtures.sandbox import point_membrane_at, unused_local_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 SIGN_IN_LINK = "Open the ConnectWise PSA sign-in page"
 CHECK_AGAIN = "I've finished, check again"
-
-
-@pytest.fixture
-def wizard_sandbox(clean_sandbox, settings):
-    """The live server's Membrane is the test sandbox; DEBUG on, so its http uiUrl is a link."""
-    settings.DEBUG = True
-    point_membrane_at(settings, clean_sandbox.url, clean_sandbox.token)
-    return clean_sandbox
 
 
 @pytest.fixture
@@ -238,16 +230,11 @@ def test_error_states_show_the_error_and_a_retry(wizard, state, heading, error):
     screenshot(page, f"11-{state.lower().replace('_', '-')}")
 
 
-def test_a_javascript_ui_url_is_not_a_link(wizard):
+def test_a_javascript_ui_url_is_not_a_link(wizard, client_action_connection):
     page = wizard
-    Connection.objects.create(
-        membrane_id="c-1",
-        state="CLIENT_ACTION_REQUIRED",
-        client_action={
-            "type": "connect",
-            "description": "Sign in to ConnectWise PSA to authorize access.",
-            "uiUrl": "javascript:document.title='owned'",
-        },
+    client_action_connection(
+        description="Sign in to ConnectWise PSA to authorize access.",
+        uiUrl="javascript:document.title='owned'",
     )
     page.reload()
     expect_state(page, "CLIENT_ACTION_REQUIRED", "Sign in to ConnectWise PSA")

@@ -3,16 +3,14 @@
 import pytest
 
 from psaportal.connections import services
-from tests.connections.helpers import point_membrane_at, unused_local_url
+from tests.fixtures.sandbox import point_membrane_at, unused_local_url
 
 
 @pytest.fixture
-def wizard_sandbox(clean_sandbox, settings, monkeypatch):
-    """A clean sandbox behind the app's Membrane client; DEBUG on, so its http uiUrl is a link."""
-    settings.DEBUG = True
-    point_membrane_at(settings, clean_sandbox.url, clean_sandbox.token)
+def wizard_sandbox(wizard_sandbox, monkeypatch):
+    """The shared wizard sandbox, with the wizard's long-polls cut to two seconds."""
     monkeypatch.setattr(services, "POLL_WAIT_SECONDS", 2)
-    return clean_sandbox
+    return wizard_sandbox
 
 
 @pytest.fixture
@@ -21,8 +19,3 @@ def membrane_down(settings):
     url = unused_local_url()
     point_membrane_at(settings, url, "sandbox-token")
     return url
-
-
-@pytest.fixture
-def admin_client(admin, client_for):
-    return client_for(admin)

@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +26,9 @@ def test_the_nav_links_the_wizard_for_admins_only(admin_client, client_for, mana
     assert link not in client_for(manager).get(reverse("home")).content.decode()
 
 
-def test_technician_sees_no_client_action_link_on_the_dashboard(client_for, technician):
-    Connection.objects.create(
-        membrane_id="c-1",
-        state="CLIENT_ACTION_REQUIRED",
-        client_action={"type": "connect", "uiUrl": "https://ui.example.com/x"},
-    )
-    content = client_for(technician).get(reverse("home")).content.decode()
+def test_technician_sees_no_client_action_link_on_the_dashboard(
+    technician_client, client_action_connection
+):
+    client_action_connection(uiUrl="https://ui.example.com/x")
+    content = technician_client.get(reverse("home")).content.decode()
     assert "https://ui.example.com/x" not in content

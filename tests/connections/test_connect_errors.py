@@ -4,7 +4,8 @@ import pytest
 
 from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
-from tests.connections.helpers import check, connect, current, page, point_membrane_at
+from tests.connections.helpers import check, connect, current, page
+from tests.fixtures.sandbox import point_membrane_at
 
 pytestmark = pytest.mark.django_db
 

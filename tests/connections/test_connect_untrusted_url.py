@@ -2,7 +2,6 @@
 
 import pytest
 
-from psaportal.connections.models import Connection
 from psaportal.connections.selectors import safe_ui_url
 from tests.connections.helpers import page
 
@@ -56,14 +55,12 @@ def test_plain_http_is_refused_when_membrane_is_not_a_local_sandbox(settings):
 
 
 @pytest.mark.django_db
-def test_a_javascript_ui_url_is_shown_as_text_with_a_warning(admin_client, settings):
+def test_a_javascript_ui_url_is_shown_as_text_with_a_warning(
+    admin_client, client_action_connection, settings
+):
     settings.DEBUG = True
     hostile = 'javascript:alert("pwned")//<img src=x onerror=alert(1)>'
-    Connection.objects.create(
-        membrane_id="c-1",
-        state="CLIENT_ACTION_REQUIRED",
-        client_action={"type": "connect", "description": "Sign in.", "uiUrl": hostile},
-    )
+    client_action_connection(description="Sign in.", uiUrl=hostile)
     content = page(admin_client).content.decode()
     assert "javascript:" not in content.split('<code class="untrusted-url">')[0]
     assert 'href="javascript' not in content
@@ -73,16 +70,11 @@ def test_a_javascript_ui_url_is_shown_as_text_with_a_warning(admin_client, setti
 
 
 @pytest.mark.django_db
-def test_description_and_instructions_are_escaped(admin_client):
-    Connection.objects.create(
-        membrane_id="c-1",
-        state="CLIENT_ACTION_REQUIRED",
-        client_action={
-            "type": "connect",
-            "description": "<script>alert(1)</script>",
-            "agentInstructions": '<a href="javascript:x">click</a>',
-            "uiUrl": "https://ui.example.com/ok",
-        },
+def test_description_and_instructions_are_escaped(admin_client, client_action_connection):
+    client_action_connection(
+        description="<script>alert(1)</script>",
+        agentInstructions='<a href="javascript:x">click</a>',
+        uiUrl="https://ui.example.com/ok",
     )
     content = page(admin_client).content.decode()
     assert "<script>alert(1)</script>" not in content

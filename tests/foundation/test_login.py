@@ -48,11 +48,10 @@ def test_throttling_is_per_username(client, technician, make_member, settings):
 
 
 @pytest.mark.django_db
-def test_logout_ends_the_session(client_for, technician):
-    client = client_for(technician)
-    response = client.post(reverse("logout"))
+def test_logout_ends_the_session(technician_client):
+    response = technician_client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get("/").status_code == 302
+    assert technician_client.get("/").status_code == 302
 
 
 @pytest.mark.django_db

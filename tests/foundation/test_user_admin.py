@@ -10,8 +10,8 @@ User = get_user_model()
 
 
 @pytest.mark.django_db
-def test_admin_creates_a_member_with_a_role_and_it_is_audited(client_for, admin):
-    response = client_for(admin).post(
+def test_admin_creates_a_member_with_a_role_and_it_is_audited(admin_client, admin):
+    response = admin_client.post(
         reverse("accounts:user_create"),
         {
             "username": "newtech",
@@ -34,8 +34,8 @@ def test_admin_creates_a_member_with_a_role_and_it_is_audited(client_for, admin)
 
 
 @pytest.mark.django_db
-def test_bad_input_keeps_what_was_typed(client_for, admin):
-    response = client_for(admin).post(
+def test_bad_input_keeps_what_was_typed(admin_client):
+    response = admin_client.post(
         reverse("accounts:user_create"),
         {
             "username": "admin",
@@ -55,8 +55,8 @@ def test_bad_input_keeps_what_was_typed(client_for, admin):
 
 
 @pytest.mark.django_db
-def test_deactivating_and_changing_role_records_before_and_after(client_for, admin, technician):
-    response = client_for(admin).post(
+def test_deactivating_and_changing_role_records_before_and_after(admin_client, technician):
+    response = admin_client.post(
         reverse("accounts:user_edit", args=[technician.pk]),
         {
             "email": "technician@example.com",
@@ -73,8 +73,8 @@ def test_deactivating_and_changing_role_records_before_and_after(client_for, adm
 
 
 @pytest.mark.django_db
-def test_admin_cannot_lock_themselves_out(client_for, admin):
-    response = client_for(admin).post(
+def test_admin_cannot_lock_themselves_out(admin_client, admin):
+    response = admin_client.post(
         reverse("accounts:user_edit", args=[admin.pk]),
         {
             "email": "",
@@ -88,15 +88,15 @@ def test_admin_cannot_lock_themselves_out(client_for, admin):
 
 
 @pytest.mark.django_db
-def test_unknown_member_is_a_404_page(client_for, admin):
-    response = client_for(admin).get(reverse("accounts:user_edit", args=[999]))
+def test_unknown_member_is_a_404_page(admin_client):
+    response = admin_client.get(reverse("accounts:user_edit", args=[999]))
     assert response.status_code == 404
     assert b"There is nothing at this address." in response.content
 
 
 @pytest.mark.django_db
-def test_password_change_is_audited(client_for, technician):
-    response = client_for(technician).post(
+def test_password_change_is_audited(technician_client, technician):
+    response = technician_client.post(
         reverse("accounts:password_change"),
         {
             "old_password": PASSWORD,
