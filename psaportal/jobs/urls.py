@@ -7,5 +7,6 @@ app_name = "jobs"
 urlpatterns = [
     path("", views.job_list, name="list"),
     path("<int:job_id>/", views.job_detail, name="detail"),
+    path("<int:job_id>/try-now/", views.job_try_now, name="try_now"),
     path("worker-check/", views.worker_check, name="worker_check"),
 ]

@@ -37,6 +37,17 @@ def job_detail(request, job_id: int):
     return render(request, "jobs/job_detail.html", {"job": job})
 
 
+@require_POST
+def job_try_now(request, job_id: int):
+    """Run a job's waiting retry now instead of at its time (in-process mode only)."""
+    job = get_object_or_404(_visible_jobs(request.user), pk=job_id)
+    dispatch.resume_due(job_id=job.pk)
+    job.refresh_from_db()
+    if request.htmx:
+        return render(request, "jobs/_job.html", {"job": job})
+    return redirect("jobs:detail", job_id=job.pk)
+
+
 def job_list(request):
     jobs = _visible_jobs(request.user)[:100]
     return render(request, "jobs/job_list.html", {"jobs": jobs})

@@ -105,6 +105,22 @@ def test_admin_connects_through_the_sandbox_consent_page(wizard, wizard_sandbox,
     screenshot(page, "05-ready")
 
 
+def test_the_page_notices_the_authorization_by_itself(wizard, wizard_sandbox):
+    """In-process (the embedded default): nobody presses "check again"; the page's own poll
+    runs the connection poller, which sees READY."""
+    page = wizard
+    page.get_by_role("button", name="Connect ConnectWise PSA").click()
+    expect_state(page, "CLIENT_ACTION_REQUIRED", "Sign in to ConnectWise PSA")
+
+    consent = open_client_action(page)
+    consent.get_by_role("button", name="Authorize").click()
+    expect(consent.get_by_text("ConnectWise PSA is connected.")).to_be_visible()
+    consent.close()
+
+    expect(status(page)).to_have_attribute("data-state", "READY", timeout=10_000)
+    expect(status(page).get_by_role("heading", name="Connected")).to_be_visible()
+
+
 def test_denied_access_shows_the_error_and_retry_connects(wizard, wizard_sandbox):
     page = wizard
     page.get_by_role("button", name="Connect ConnectWise PSA").click()

@@ -26,6 +26,7 @@ PAGE_ROLES = {
     "accounts:password_change_done": roles.TECHNICIAN,
     "jobs:list": roles.TECHNICIAN,
     "jobs:detail": roles.TECHNICIAN,
+    "jobs:try_now": roles.TECHNICIAN,
     "jobs:worker_check": roles.ADMIN,
     "accounts:user_list": roles.ADMIN,
     "accounts:user_create": roles.ADMIN,
