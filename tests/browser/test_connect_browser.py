@@ -65,6 +65,14 @@ def open_client_action(page, link_name: str = SIGN_IN_LINK):
     return tab
 
 
+def answer_consent(page, button: str, answer: str) -> None:
+    """Open Membrane's page from the wizard, press ``button`` there, see ``answer``, close it."""
+    consent = open_client_action(page)
+    consent.get_by_role("button", name=button).click()
+    expect(consent.get_by_text(answer)).to_be_visible()
+    consent.close()
+
+
 def test_admin_connects_through_the_sandbox_consent_page(wizard, wizard_sandbox, monkeypatch):
     page = wizard
     expect_state(page, "NONE", "Not connected yet")
@@ -112,10 +120,7 @@ def test_the_page_notices_the_authorization_by_itself(wizard, wizard_sandbox):
     page.get_by_role("button", name="Connect ConnectWise PSA").click()
     expect_state(page, "CLIENT_ACTION_REQUIRED", "Sign in to ConnectWise PSA")
 
-    consent = open_client_action(page)
-    consent.get_by_role("button", name="Authorize").click()
-    expect(consent.get_by_text("ConnectWise PSA is connected.")).to_be_visible()
-    consent.close()
+    answer_consent(page, "Authorize", "ConnectWise PSA is connected.")
 
     expect(status(page)).to_have_attribute("data-state", "READY", timeout=10_000)
     expect(status(page).get_by_role("heading", name="Connected")).to_be_visible()
@@ -126,10 +131,7 @@ def test_denied_access_shows_the_error_and_retry_connects(wizard, wizard_sandbox
     page.get_by_role("button", name="Connect ConnectWise PSA").click()
     expect_state(page, "CLIENT_ACTION_REQUIRED", "Sign in to ConnectWise PSA")
 
-    consent = open_client_action(page)
-    consent.get_by_role("button", name="Deny").click()
-    expect(consent.get_by_text("Access was denied")).to_be_visible()
-    consent.close()
+    answer_consent(page, "Deny", "Access was denied")
 
     status(page).get_by_role("button", name=CHECK_AGAIN).click()
     expect_state(page, "SETUP_FAILED", "Setup failed")
@@ -140,10 +142,7 @@ def test_denied_access_shows_the_error_and_retry_connects(wizard, wizard_sandbox
 
     status(page).get_by_role("button", name="Retry").click()
     expect_state(page, "CLIENT_ACTION_REQUIRED", "Sign in to ConnectWise PSA")
-    consent = open_client_action(page)
-    consent.get_by_role("button", name="Authorize").click()
-    expect(consent.get_by_text("ConnectWise PSA is connected.")).to_be_visible()
-    consent.close()
+    answer_consent(page, "Authorize", "ConnectWise PSA is connected.")
     status(page).get_by_role("button", name=CHECK_AGAIN).click()
     expect_state(page, "READY", "Connected")
 
@@ -190,10 +189,7 @@ def test_a_disconnected_connection_shows_a_banner_with_reconnect(wizard, wizard_
     banner.get_by_role("button", name="Reconnect").click()
     expect_state(page, "CLIENT_ACTION_REQUIRED", "Reconnect ConnectWise PSA")
     screenshot(page, "09-reconnect")
-    consent = open_client_action(page)
-    consent.get_by_role("button", name="Authorize").click()
-    expect(consent.get_by_text("ConnectWise PSA is connected.")).to_be_visible()
-    consent.close()
+    answer_consent(page, "Authorize", "ConnectWise PSA is connected.")
     status(page).get_by_role("button", name=CHECK_AGAIN).click()
     expect_state(page, "READY", "Connected")
     page.get_by_role("link", name="Dashboard").click()
