@@ -12,7 +12,7 @@ from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
 from psaportal.membrane import MembraneClient
-from psaportal.records import registry, search, selectors, services, sync
+from psaportal.records import registry, search, services, sync
 from psaportal.records.models import (
     BoardStatus,
     RecordDocument,
@@ -175,7 +175,10 @@ def test_sync_all_fills_every_kind_and_the_lookups(psa, client, connection, run_
         for board in boards.values_list("psa_id", flat=True)
     )
     assert BoardStatus.objects.filter(connection=connection).count() == expected_statuses > 0
-    assert all(selectors.last_synced_at(connection=connection, kind=k) for k in registry.REGISTRY)
+    states = SyncState.objects.filter(connection=connection)
+    assert sorted(state.kind for state in states if state.last_synced_at) == sorted(
+        registry.REGISTRY
+    )
 
 
 def test_incremental_sync_fetches_only_what_changed(psa, client, connection, run_sync):
@@ -280,7 +283,7 @@ def test_a_second_start_returns_the_sync_already_under_way(connection):
     job = services.sync_start(connection=connection, kinds=["tickets"], mode="full")
     again = services.sync_start(connection=connection, kinds=["companies"], mode="full")
     assert again.pk == job.pk
-    assert selectors.sync_job_active(connection=connection).pk == job.pk
+    assert services.sync_job_active(connection=connection).pk == job.pk
 
 
 @pytest.mark.parametrize(
@@ -334,17 +337,6 @@ def test_record_refresh_fetches_one_record_live(
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert "no longer exists" in job.summary
     assert not Ticket.objects.filter(connection=connection, psa_id=5).exists()
-
-
-def test_sync_history_and_overview(psa, connection, run_sync):
-    run_sync()
-    run_sync(mode="incremental")
-    history = list(selectors.sync_runs(connection=connection, kind="tickets"))
-    assert [run.mode for run in history] == ["incremental", "full"]
-    overview = {row["kind"].key: row for row in selectors.sync_overview(connection=connection)}
-    assert overview["tickets"]["count"] == Ticket.objects.count()
-    assert overview["tickets"]["last_run"].mode == "incremental"
-    assert overview["companies"]["last_run"] is None
 
 
 @pytest.mark.django_db
