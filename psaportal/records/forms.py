@@ -102,10 +102,12 @@ class ListQueryForm(forms.Form):
         self.fields["sort"].choices = [
             (sort, sort) for name in sorted(kind.sortable_columns) for sort in (name, f"-{name}")
         ]
+        filter_fields = {}
         for item in kind.filters:
-            self.fields.update(_filter_fields(connection=connection, kind=kind, item=item))
+            filter_fields.update(_filter_fields(connection=connection, kind=kind, item=item))
+        self.fields.update(filter_fields)
         # Notices come in this order: the search, the filters, then sort and paging.
-        self.order_fields(["q", *self.fields])
+        self.order_fields(["q", *filter_fields])
 
     @classmethod
     def posted(cls, data: QueryDict, *, connection, kind: registry.RecordKind) -> ListQueryForm:
