@@ -1,9 +1,10 @@
 """How a mirrored value reads on a page: dates short, booleans as Yes/No, blanks as —, PSA
 JSON paths as labels ("_info/dateEntered" → "Date entered").
 
-Lists build their rows and filter choices as HTML here, in Python, each value escaped: a
-template loop costs about ten times as much per cell or option, which on a 50-row list is
-more than the rest of the page. Templates format single values through the ``cell`` filter.
+Lists build their rows and filter choices as HTML here, in Python, each value escaped. A
+``{% partialdef %}`` loop in list.html gave the same HTML but, in an interleaved A/B of 300
+requests for a 50-row ticket list, raised the median by 2-4 ms a request (full page 7.6 →
+10.0 ms, rows fragment 4.9 → 7.7 ms); templates format single values through ``cell``.
 """
 
 from __future__ import annotations

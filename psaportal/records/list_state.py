@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from django.urls import reverse
+
 SEARCH_MAX = 200
 TEXT_FILTER_MAX = 100
 PAGE_SIZES = (25, 50, 100)
@@ -44,3 +46,10 @@ class ListState:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.filters)
+
+
+def list_url(*, kind_key: str, state: ListState | None = None) -> str:
+    """The list page's URL, with ``state``'s query string when it has one."""
+    url = reverse("records:list", args=[kind_key])
+    query = state.to_query() if state is not None else ""
+    return f"{url}?{query}" if query else url

@@ -20,12 +20,11 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from psaportal.records import registry, search
 from psaportal.records.display import field_label, options_html, table_rows, value_at
-from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState
+from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
 from psaportal.records.models import RecordDocument, SavedView, SyncState
 from psaportal.records.paging import ListPage, paginate
 
@@ -228,7 +227,7 @@ def record_list_context(
             f"There is no page {page.clamped_from}; showing the last page, {page.number}."
         )
         state = replace(state, page=page.number)
-    list_url = reverse("records:list", args=[kind.key])
+    kind_list_url = list_url(kind_key=kind.key)
     return {
         "kind": kind,
         "record_kinds": registry.record_kinds(),
@@ -238,7 +237,9 @@ def record_list_context(
         "page": page,
         "rows": page.rows,
         "rows_html": table_rows(
-            url_prefix=list_url, rows=page.rows, names=[column.name for column in kind.columns]
+            url_prefix=kind_list_url,
+            rows=page.rows,
+            names=[column.name for column in kind.columns],
         ),
         "columns": _column_headers(kind=kind, state=state),
         # A callable: only the full page reads it, so the rows fragment skips the choices.
@@ -247,8 +248,8 @@ def record_list_context(
         ),
         "page_sizes": PAGE_SIZES,
         "search_max": SEARCH_MAX,
-        "list_url": list_url,
-        "canonical_url": f"{list_url}?{state.to_query()}".rstrip("?"),
+        "list_url": kind_list_url,
+        "canonical_url": list_url(kind_key=kind.key, state=state),
         "last_synced_at": last_synced_at(connection=connection, kind=kind),
         "saved_views": saved_view_list(user=user, kind=kind),
     }
@@ -282,30 +283,24 @@ def _more_url(*, related_kind: registry.RecordKind, relation: registry.Related, 
     name = getattr(record, "name", "") or record.display_name
     if company_filter is None or not name:
         return ""
-    list_url = reverse("records:list", args=[related_kind.key])
-    return f"{list_url}?{urlencode({company_filter.name: name})}"
+    return f"{list_url(kind_key=related_kind.key)}?{urlencode({company_filter.name: name})}"
 
 
 def related_groups(*, connection, kind: registry.RecordKind, record) -> list[dict]:
-    """For each related kind: its newest few records pointing at this one."""
+    """For each related kind: the first few records pointing at this one, in that kind's
+    default list order (newest first for most), and a link to all of them."""
     groups = []
     for relation in kind.related:
         related_kind = registry.get_kind(relation.kind)
         columns = list(related_kind.columns[:RELATED_COLUMNS])
-        names = list(dict.fromkeys(["psa_id", *(column.name for column in columns)]))
-        ordering = list(related_kind.default_ordering)
-        if "-psa_id" not in ordering and "psa_id" not in ordering:
-            ordering.append("-psa_id")
-        rows = list(
-            related_kind.model.objects.filter(
-                connection=connection, **{relation.field: record.psa_id}
-            )
-            .order_by(*ordering)
-            .values(*names)[: RELATED_ROWS + 1]
+        names = ["psa_id", *(column.name for column in columns)]
+        records = record_list(
+            connection=connection, kind=related_kind, state=ListState(), fields=names
         )
+        rows = list(records.filter(**{relation.field: record.psa_id})[: RELATED_ROWS + 1])
         more = len(rows) > RELATED_ROWS
         rows = rows[:RELATED_ROWS]
-        list_url = reverse("records:list", args=[related_kind.key])
+        related_list_url = list_url(kind_key=related_kind.key)
         groups.append(
             {
                 "key": related_kind.key,
@@ -313,7 +308,9 @@ def related_groups(*, connection, kind: registry.RecordKind, record) -> list[dic
                 "columns": columns,
                 "rows": rows,
                 "rows_html": table_rows(
-                    url_prefix=list_url, rows=rows, names=[column.name for column in columns]
+                    url_prefix=related_list_url,
+                    rows=rows,
+                    names=[column.name for column in columns],
                 ),
                 "more": more,
                 "shown": len(rows),
@@ -344,5 +341,5 @@ def record_detail_context(*, connection, kind: registry.RecordKind, psa_id: int)
         "title": record.display_name or f"{kind.singular.capitalize()} #{record.psa_id}",
         "sections": _sections(kind=kind, document=document),
         "related": related_groups(connection=connection, kind=kind, record=record),
-        "list_url": reverse("records:list", args=[kind.key]),
+        "list_url": list_url(kind_key=kind.key),
     }

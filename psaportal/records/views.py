@@ -23,7 +23,7 @@ from psaportal.jobs.models import Job
 from psaportal.records import export, registry, saved_views, selectors, sync_pages
 from psaportal.records import services as sync_services
 from psaportal.records.forms import ListQueryForm, SavedViewForm
-from psaportal.records.list_state import ListState
+from psaportal.records.list_state import list_url
 
 
 def _partial_wanted(request) -> bool:
@@ -36,12 +36,6 @@ def _job_started(request, *, job: Job, fallback_url: str):
         return render(request, "jobs/_job.html", {"job": job})
     messages.info(request, f"{job.label or 'The job'} started.")
     return redirect("jobs:detail", job_id=job.pk) if not job.is_finished else redirect(fallback_url)
-
-
-def _list_url(kind: registry.RecordKind, state: ListState | None = None) -> str:
-    """The list's URL, with ``state``'s query string when given."""
-    url = reverse("records:list", args=[kind.key])
-    return f"{url}?{state.to_query()}".rstrip("?") if state is not None else url
 
 
 @require_GET
@@ -71,7 +65,7 @@ def record_list(request, kind: registry.RecordKind, connection):
 def list_refresh(request, kind: registry.RecordKind, connection):
     """Start an incremental sync of this kind; the table is swapped in when it is done."""
     state = ListQueryForm.posted(request.POST, connection=connection, kind=kind).list_state()
-    result_url = _list_url(kind, state)
+    result_url = list_url(kind_key=kind.key, state=state)
     job = sync_services.sync_start(
         connection=connection,
         kinds=[kind.key],
@@ -137,7 +131,7 @@ def saved_view_create(request, kind: registry.RecordKind, connection):
     form = SavedViewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["name"]))
-        return redirect(_list_url(kind, state))
+        return redirect(list_url(kind_key=kind.key, state=state))
     try:
         saved = saved_views.saved_view_save(
             user=request.user, kind=kind, name=form.cleaned_data["name"], state=state
@@ -146,7 +140,7 @@ def saved_view_create(request, kind: registry.RecordKind, connection):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Saved the view “{saved.name}”.")
-    return redirect(_list_url(kind, state))
+    return redirect(list_url(kind_key=kind.key, state=state))
 
 
 @require_POST
