@@ -1,18 +1,28 @@
-"""How a mirrored value reads on a page: dates short, booleans as Yes/No, blanks as —.
+"""How a mirrored value reads on a page: dates short, booleans as Yes/No, blanks as —, PSA
+JSON paths as labels ("_info/dateEntered" → "Date entered").
 
-Lists build their rows and filter choices as HTML here, in Python, each value escaped: a
-template loop costs about ten times as much per cell or option, which on a 50-row list is
-more than the rest of the page. Templates format single values through the ``cell`` filter.
+Lists build their rows and filter choices as HTML here, in Python, each value escaped. A
+``{% partialdef %}`` loop in list.html gave the same HTML but, in an interleaved A/B of 300
+requests for a 50-row ticket list, raised the median by 2-4 ms a request (full page 7.6 →
+10.0 ms, rows fragment 4.9 → 7.7 ms); templates format single values through ``cell``.
 """
+
+from __future__ import annotations
 
 import datetime
 import html
+import re
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from psaportal.records.models import parse_datetime
+
 BLANK = "—"
+# PSA timestamps look like 2026-01-01T10:00:00Z; show them as dates, not strings.
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+LABEL_WORDS = {"id": "ID", "ip": "IP", "os": "OS", "mac": "MAC", "info": ""}
 
 
 def display_value(value, tz: datetime.tzinfo | None = None) -> str:
@@ -34,6 +44,44 @@ def display_value(value, tz: datetime.tzinfo | None = None) -> str:
     if isinstance(value, list):
         return ", ".join(display_value(item, tz) for item in value) or BLANK
     return str(value)
+
+
+def field_label(path: str) -> str:
+    """A readable label for a PSA path: ``_info/dateEntered`` → "Date entered"."""
+    last = path.rstrip("/").split("/")
+    name = last[-1] if last[-1] not in ("name", "identifier", "summary") else last[0]
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name.lstrip("_")).lower().split()
+    words = [LABEL_WORDS.get(word, word) for word in words]
+    if words and words[-1] == "flag":
+        words = words[:-1]
+    text = " ".join(word for word in words if word)
+    return text[:1].upper() + text[1:]
+
+
+def value_at(document, path: str):
+    """The value at a ``/``-separated path of PSA JSON, or None; timestamps as datetimes,
+    arrays as lists of short texts."""
+    value = document
+    for part in path.split("/"):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if isinstance(value, str) and TIMESTAMP.match(value):
+        return parse_datetime(value) or value
+    if isinstance(value, list):
+        return [_list_item(item) for item in value]
+    return value
+
+
+def _list_item(item):
+    """One entry of a PSA array (types, communication items) as short text."""
+    if not isinstance(item, dict):
+        return item
+    if "value" in item and isinstance(item.get("type"), dict):
+        item_type = item["type"].get("name") or item.get("communicationType") or ""
+        text = f"{item_type}: {item['value']}" if item_type else str(item["value"])
+        return f"{text} (default)" if item.get("defaultFlag") else text
+    return item.get("name") or item.get("identifier") or item.get("id")
 
 
 def table_rows(*, url_prefix: str, rows: list[dict], names: list[str]) -> SafeString:

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from psaportal.records import listing, registry
+from psaportal.records import registry, selectors
+from psaportal.records.list_state import ListState
 
 CHUNK_SIZE = 2000
 # A cell starting with one of these is a formula to a spreadsheet; quote it as text.
@@ -43,12 +44,12 @@ def filename(*, kind: registry.RecordKind) -> str:
     return f"{kind.key}-{timezone.now():%Y%m%d-%H%M}.csv"
 
 
-def csv_lines(*, connection, kind: registry.RecordKind, state: listing.ListState):
+def csv_lines(*, connection, kind: registry.RecordKind, state: ListState):
     """The header line, then one CSV line per matching record, in the list's order."""
     names = list(dict.fromkeys(["psa_id", *(column.name for column in kind.columns)]))
     labels = {column.name: column.label for column in kind.columns}
     writer = csv.writer(_Line())
     yield writer.writerow(["PSA id" if name == "psa_id" else labels[name] for name in names])
-    rows = listing.record_list(connection=connection, kind=kind, state=state, fields=names)
+    rows = selectors.record_list(connection=connection, kind=kind, state=state, fields=names)
     for row in rows.values_list(*names).iterator(chunk_size=CHUNK_SIZE):
         yield writer.writerow([_cell(value) for value in row])

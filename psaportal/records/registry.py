@@ -90,9 +90,6 @@ class RecordKind:
     def sortable_columns(self) -> set[str]:
         return {column.name for column in self.columns if column.sortable}
 
-    def filter_named(self, name: str) -> Filter | None:
-        return next((item for item in self.filters if item.name == name), None)
-
     def record_path(self, psa_id: int) -> str:
         return f"{self.path}/{int(psa_id)}"
 
@@ -541,10 +538,6 @@ def get_kind(key: str) -> RecordKind | None:
 def record_kinds() -> list[RecordKind]:
     """The nine record kinds staff list and open (not the lookups)."""
     return [kind for kind in KINDS if not kind.is_lookup]
-
-
-def lookup_kinds() -> list[RecordKind]:
-    return [kind for kind in KINDS if kind.is_lookup]
 
 
 def sync_order() -> list[RecordKind]:

@@ -1,93 +1,345 @@
-"""Reading where syncing stands: watermarks, the sync history, the job in progress.
+"""The read side of records: what the list page, the detail page and the CSV export read.
 
-All of it comes from our own tables; nothing here talks to Membrane.
+Everything comes from our own tables (the mirror, the sync watermarks, saved views); nothing
+here talks to Membrane or changes a row. Views call these functions and render what they
+return; ``display.py`` turns the values into text.
+
+- List page: ``record_list_context`` (built on ``record_list_page``, ``filter_options``,
+  ``filter_suggestions``, ``last_synced_at`` and ``saved_view_list``).
+- CSV export: ``record_list``, the same query without paging.
+- Detail page: ``record_detail_context`` (the record, its document's fields grouped by the
+  registry, ``related_groups``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime
+import functools
+from dataclasses import replace
+from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from psaportal.jobs.models import Job
-from psaportal.records import registry
-from psaportal.records.models import SyncPage, SyncRun, SyncState
+from psaportal.records import registry, search
+from psaportal.records.display import field_label, options_html, table_rows, value_at
+from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
+from psaportal.records.models import RecordDocument, SavedView, SyncState
+from psaportal.records.paging import ListPage, paginate
 
-
-def sync_state(*, connection, kind: str) -> SyncState | None:
-    return SyncState.objects.filter(connection=connection, kind=kind).first()
-
-
-def sync_states(*, connection) -> dict[str, SyncState]:
-    """Each kind's sync state, by registry key (kinds never synced are missing)."""
-    return {state.kind: state for state in SyncState.objects.filter(connection=connection)}
-
-
-def last_synced_at(*, connection, kind: str) -> datetime | None:
-    """When a sync of ``kind`` last finished (full or incremental), or None."""
-    state = sync_state(connection=connection, kind=kind)
-    return state.last_synced_at if state is not None else None
-
-
-def sync_runs(*, connection, kind: str | None = None, limit: int = 50) -> QuerySet[SyncRun]:
-    """The sync history, newest first: counts, timings and errors of each run."""
-    runs = SyncRun.objects.filter(connection=connection).select_related("job", "started_by")
-    if kind:
-        runs = runs.filter(kind=kind)
-    return runs.order_by("-created_at", "-id")[: max(1, min(int(limit), 500))]
+OPTIONS_MAX = 500
+OPTIONS_CACHE_SECONDS = 120
+OPEN_CLOSED_OPTIONS = (("open", "Open"), ("closed", "Closed"))
+BOOL_OPTIONS = (("yes", "Yes"), ("no", "No"))
+RELATED_ROWS = 10
+RELATED_COLUMNS = 6
 
 
-def sync_run_latest(*, connection, kind: str) -> SyncRun | None:
-    return SyncRun.objects.filter(connection=connection, kind=kind).order_by("-created_at").first()
+# -- Filter choices ----------------------------------------------------------------------
 
 
-def sync_run_pages(*, run: SyncRun) -> QuerySet[SyncPage]:
-    return run.pages.order_by("number")
+def filter_options(
+    *, connection, kind: registry.RecordKind, item: registry.Filter
+) -> list[tuple[str, str]] | None:
+    """(value, label) pairs a filter offers; None for a free-text or date filter."""
+    if item.kind == registry.OPEN_CLOSED:
+        return list(OPEN_CLOSED_OPTIONS)
+    if item.kind == registry.BOOL:
+        return list(BOOL_OPTIONS)
+    if item.kind == registry.CHOICE:
+        values = _distinct_values(connection=connection, kind=kind, item=item)
+        return [(value, value) for value in values]
+    return None
 
 
-def sync_job_active(*, connection) -> Job | None:
-    """The sync job still queued or running for this connection, if any."""
-    from psaportal.records.services import SYNC_JOB
+def filter_suggestions(*, connection, kind: registry.RecordKind, item: registry.Filter):
+    """Values a free-text filter is likely to be given (offered as a datalist)."""
+    return _distinct_values(connection=connection, kind=kind, item=item)
 
-    return (
-        Job.objects.filter(
-            kind=SYNC_JOB,
-            sync_runs__connection=connection,
-            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+
+def _distinct_values(*, connection, kind: registry.RecordKind, item: registry.Filter):
+    """Distinct non-blank values of the filter's column (or its lookup's names), cached."""
+    cache_key = f"records:options:{connection.pk}:{kind.key}:{item.name}"
+    values = cache.get(cache_key)
+    if values is not None:
+        return values
+    values = []
+    lookup_kind = registry.get_kind(item.lookup) if item.lookup else None
+    if lookup_kind is not None:
+        names = lookup_kind.model.objects.filter(connection=connection).exclude(name="")
+        values = sorted(set(names.values_list("name", flat=True)[: OPTIONS_MAX * 4]))
+    if not values:
+        values = list(
+            kind.model.objects.filter(connection=connection)
+            .exclude(**{item.field: ""})
+            .order_by(item.field)
+            .values_list(item.field, flat=True)
+            .distinct()[:OPTIONS_MAX]
         )
-        .order_by("-created_at")
-        .distinct()
-        .first()
+    cache.set(cache_key, values, OPTIONS_CACHE_SECONDS)
+    return values
+
+
+# -- The list query ----------------------------------------------------------------------
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _date_range_q(*, kind: registry.RecordKind, item: registry.Filter, state: ListState) -> Q:
+    """A day range on a date or datetime column; both ends included."""
+    is_datetime = kind.model._meta.get_field(item.field).get_internal_type() == "DateTimeField"
+    condition = Q()
+    start = state.filters.get(f"{item.name}_from")
+    end = state.filters.get(f"{item.name}_to")
+    if start:
+        day = datetime.date.fromisoformat(start)
+        condition &= Q(**{f"{item.field}__gte": _start_of_day(day) if is_datetime else day})
+    if end:
+        day = datetime.date.fromisoformat(end)
+        if is_datetime:
+            next_day = _start_of_day(day) + datetime.timedelta(days=1)
+            condition &= Q(**{f"{item.field}__lt": next_day})
+        else:
+            condition &= Q(**{f"{item.field}__lte": day})
+    return condition
+
+
+def _filter_q(*, kind: registry.RecordKind, state: ListState) -> Q:
+    condition = Q()
+    for item in kind.filters:
+        if item.kind == registry.DATE_RANGE:
+            condition &= _date_range_q(kind=kind, item=item, state=state)
+            continue
+        value = state.filters.get(item.name)
+        if value is None:
+            continue
+        if item.kind == registry.OPEN_CLOSED:
+            condition &= Q(**{item.field: value == "closed"})
+        elif item.kind == registry.BOOL:
+            condition &= Q(**{item.field: value == "yes"})
+        else:
+            condition &= Q(**{item.field: value})
+    return condition
+
+
+def record_ordering(*, kind: registry.RecordKind, state: ListState) -> list[str]:
+    """The ORDER BY: the chosen column, then psa_id so pages never overlap."""
+    fields = [state.sort] if state.sort else list(kind.default_ordering)
+    if not any(name.lstrip("-") == "psa_id" for name in fields):
+        fields.append("-psa_id" if fields[0].startswith("-") else "psa_id")
+    return fields
+
+
+def record_list(
+    *, connection, kind: registry.RecordKind, state: ListState, fields: list[str] | None = None
+) -> QuerySet:
+    """The mirrored records of ``kind`` matching ``state``, ordered, as dicts of ``fields``
+    (default: psa_id and the kind's columns)."""
+    columns = list(dict.fromkeys(fields or ["psa_id", *(column.name for column in kind.columns)]))
+    return (
+        kind.model.objects.filter(connection=connection)
+        .filter(_filter_q(kind=kind, state=state))
+        .filter(search.search_condition(state.q))
+        .order_by(*record_ordering(kind=kind, state=state))
+        .values(*columns)
     )
 
 
-def mirror_counts(*, connection) -> dict[str, int]:
-    """How many records of each kind the mirror holds."""
+def record_list_page(*, connection, kind: registry.RecordKind, state: ListState) -> ListPage:
+    """One page of ``record_list``; a page past the end is clamped to the last one."""
+    queryset = record_list(connection=connection, kind=kind, state=state)
+    return paginate(queryset=queryset, page=state.page, page_size=state.page_size)
+
+
+def last_synced_at(*, connection, kind: registry.RecordKind) -> datetime.datetime | None:
+    """When a sync (full or incremental) of this kind last finished, or None."""
+    sync_state = SyncState.objects.filter(connection=connection, kind=kind.key).first()
+    return sync_state.last_synced_at if sync_state is not None else None
+
+
+def saved_view_list(*, user, kind: registry.RecordKind) -> QuerySet[SavedView]:
+    """The user's saved views of this kind's list, by name."""
+    return SavedView.objects.filter(user=user, kind=kind.key).only("pk", "name", "query")
+
+
+# -- The list page -----------------------------------------------------------------------
+
+
+def _column_headers(*, kind: registry.RecordKind, state: ListState) -> list[dict]:
+    """Header cells: label, whether sortable, current direction, and the query to sort by."""
+    current = state.sort or kind.default_ordering[0]
+    current_name, current_desc = current.lstrip("-"), current.startswith("-")
+    headers = []
+    for column in kind.columns:
+        sorted_as = None
+        if column.name == current_name:
+            sorted_as = "desc" if current_desc else "asc"
+        next_sort = f"-{column.name}" if sorted_as == "asc" else column.name
+        headers.append(
+            {
+                "name": column.name,
+                "label": column.label,
+                "sortable": column.sortable,
+                "sorted": sorted_as,
+                "sort_query": state.to_query(sort=next_sort, page=1),
+            }
+        )
+    return headers
+
+
+def _filter_fields(*, connection, kind: registry.RecordKind, state: ListState) -> list[dict]:
+    """The filter form's inputs: each filter's current value and the choices it offers."""
+    fields = []
+    for item in kind.filters:
+        field_info = {"key": item.name, "label": item.label, "type": item.kind}
+        if item.kind == registry.DATE_RANGE:
+            field_info["value_from"] = state.filters.get(f"{item.name}_from", "")
+            field_info["value_to"] = state.filters.get(f"{item.name}_to", "")
+        else:
+            value = state.filters.get(item.name, "")
+            options = filter_options(connection=connection, kind=kind, item=item)
+            field_info["value"] = value
+            field_info["options"] = options
+            if options is not None:
+                field_info["options_html"] = options_html([("", "Any"), *options], value)
+            if item.kind == registry.TEXT:
+                suggestions = filter_suggestions(connection=connection, kind=kind, item=item)
+                field_info["suggestions"] = suggestions
+                field_info["suggestions_html"] = options_html([(s, "") for s in suggestions])
+        fields.append(field_info)
+    return fields
+
+
+def record_list_context(
+    *, connection, kind: registry.RecordKind, state: ListState, notices: list[str], user
+) -> dict:
+    """Everything the list page (or its rows fragment) shows for a clean ``state``.
+
+    ``notices`` are the form's words about dropped input; a page past the end adds one.
+    """
+    notices = list(notices)
+    page = record_list_page(connection=connection, kind=kind, state=state)
+    if page.clamped_from:
+        notices.append(
+            f"There is no page {page.clamped_from}; showing the last page, {page.number}."
+        )
+        state = replace(state, page=page.number)
+    kind_list_url = list_url(kind_key=kind.key)
     return {
-        kind.key: kind.model.objects.filter(connection=connection).count()
-        for kind in registry.KINDS
+        "kind": kind,
+        "record_kinds": registry.record_kinds(),
+        "state": state,
+        "query": state.to_query(),
+        "notices": notices,
+        "page": page,
+        "rows": page.rows,
+        "rows_html": table_rows(
+            url_prefix=kind_list_url,
+            rows=page.rows,
+            names=[column.name for column in kind.columns],
+        ),
+        "columns": _column_headers(kind=kind, state=state),
+        # A callable: only the full page reads it, so the rows fragment skips the choices.
+        "filter_fields": functools.partial(
+            _filter_fields, connection=connection, kind=kind, state=state
+        ),
+        "page_sizes": PAGE_SIZES,
+        "search_max": SEARCH_MAX,
+        "list_url": kind_list_url,
+        "canonical_url": list_url(kind_key=kind.key, state=state),
+        "last_synced_at": last_synced_at(connection=connection, kind=kind),
+        "saved_views": saved_view_list(user=user, kind=kind),
     }
 
 
-def sync_overview(*, connection) -> list[dict]:
-    """One row per kind (lookups last): mirrored count, watermark, last sync and last run."""
-    states = sync_states(connection=connection)
-    counts = mirror_counts(connection=connection)
-    latest: dict[str, SyncRun] = {}
-    for run in SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id")[:500]:
-        latest.setdefault(run.kind, run)
-    rows = []
-    for key in registry.sync_order():
-        kind = registry.get_kind(key)
-        state = states.get(key)
-        rows.append(
+# -- The detail page ---------------------------------------------------------------------
+
+
+def _sections(*, kind: registry.RecordKind, document: dict) -> list[dict]:
+    """The registry's detail sections with the record's values; empty sections dropped."""
+    groups = []
+    for title, paths in kind.detail_sections.items():
+        fields = []
+        for path in paths:
+            value = value_at(document, path)
+            if value is None or value == "" or value == []:
+                continue
+            fields.append((field_label(path), value))
+        if fields:
+            groups.append({"title": title, "fields": fields})
+    return groups
+
+
+def _more_url(*, related_kind: registry.RecordKind, relation: registry.Related, record) -> str:
+    """A link to the related kind's list filtered to this record, where a filter allows it."""
+    if relation.field != "company_id":
+        return ""
+    company_filter = next(
+        (item for item in related_kind.filters if item.field == "company_name"), None
+    )
+    name = getattr(record, "name", "") or record.display_name
+    if company_filter is None or not name:
+        return ""
+    return f"{list_url(kind_key=related_kind.key)}?{urlencode({company_filter.name: name})}"
+
+
+def related_groups(*, connection, kind: registry.RecordKind, record) -> list[dict]:
+    """For each related kind: the first few records pointing at this one, in that kind's
+    default list order (newest first for most), and a link to all of them."""
+    groups = []
+    for relation in kind.related:
+        related_kind = registry.get_kind(relation.kind)
+        columns = list(related_kind.columns[:RELATED_COLUMNS])
+        names = ["psa_id", *(column.name for column in columns)]
+        records = record_list(
+            connection=connection, kind=related_kind, state=ListState(), fields=names
+        )
+        rows = list(records.filter(**{relation.field: record.psa_id})[: RELATED_ROWS + 1])
+        more = len(rows) > RELATED_ROWS
+        rows = rows[:RELATED_ROWS]
+        related_list_url = list_url(kind_key=related_kind.key)
+        groups.append(
             {
-                "kind": kind,
-                "count": counts.get(key, 0),
-                "state": state,
-                "watermark": state.watermark if state else None,
-                "last_synced_at": state.last_synced_at if state else None,
-                "last_run": latest.get(key),
+                "key": related_kind.key,
+                "label": relation.label,
+                "columns": columns,
+                "rows": rows,
+                "rows_html": table_rows(
+                    url_prefix=related_list_url,
+                    rows=rows,
+                    names=[column.name for column in columns],
+                ),
+                "more": more,
+                "shown": len(rows),
+                "more_url": _more_url(related_kind=related_kind, relation=relation, record=record)
+                if more
+                else "",
             }
         )
-    return rows
+    return groups
+
+
+def record_detail_context(*, connection, kind: registry.RecordKind, psa_id: int) -> dict | None:
+    """Everything a detail page shows, or None when the mirror has no such record."""
+    record = kind.model.objects.filter(connection=connection, psa_id=psa_id).first()
+    if record is None:
+        return None
+    document = (
+        RecordDocument.objects.filter(connection=connection, kind=kind.key, psa_id=psa_id)
+        .values_list("data", flat=True)
+        .first()
+    )
+    if not isinstance(document, dict):
+        document = {}
+    return {
+        "kind": kind,
+        "record_kinds": registry.record_kinds(),
+        "record": record,
+        "title": record.display_name or f"{kind.singular.capitalize()} #{record.psa_id}",
+        "sections": _sections(kind=kind, document=document),
+        "related": related_groups(connection=connection, kind=kind, record=record),
+        "list_url": list_url(kind_key=kind.key),
+    }

@@ -1,22 +1,24 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from psaportal.records import views
+from psaportal.records.converters import RecordKindConverter
 from psaportal.records.sync import views as sync_views
 
 app_name = "records"
+register_converter(RecordKindConverter, "record_kind")
 
 urlpatterns = [
     path("sync/", sync_views.sync_status, name="sync"),
     path("sync/start/", sync_views.sync_start, name="sync_start"),
-    path("<slug:kind>/", views.record_list, name="list"),
-    path("<slug:kind>/refresh/", views.list_refresh, name="list_refresh"),
-    path("<slug:kind>/export.csv", views.record_export, name="export"),
-    path("<slug:kind>/views/", views.saved_view_create, name="saved_view_create"),
+    path("<record_kind:kind>/", views.record_list, name="list"),
+    path("<record_kind:kind>/refresh/", views.list_refresh, name="list_refresh"),
+    path("<record_kind:kind>/export.csv", views.record_export, name="export"),
+    path("<record_kind:kind>/views/", views.saved_view_create, name="saved_view_create"),
     path(
-        "<slug:kind>/views/<int:view_id>/delete/",
+        "<record_kind:kind>/views/<int:view_id>/delete/",
         views.saved_view_delete,
         name="saved_view_delete",
     ),
-    path("<slug:kind>/<int:psa_id>/", views.record_detail, name="detail"),
-    path("<slug:kind>/<int:psa_id>/refresh/", views.detail_refresh, name="detail_refresh"),
+    path("<record_kind:kind>/<int:psa_id>/", views.record_detail, name="detail"),
+    path("<record_kind:kind>/<int:psa_id>/refresh/", views.detail_refresh, name="detail_refresh"),
 ]

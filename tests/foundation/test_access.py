@@ -49,6 +49,7 @@ SAMPLE_VALUES = {
     "int": "1",
     "str": "sample",
     "slug": "sample",
+    "record_kind": "tickets",  # an unknown kind matches no URL at all (404 before the login)
     "path": "sample",
     "uuid": str(uuid.uuid4()),
 }

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from psaportal.records import detail, registry
+from psaportal.records import display, registry, selectors
 from tests.records.mirror_rows import mirror, mirror_samples, ready_connection, sample_record
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,8 @@ def tech(client_for, technician):
     return client_for(technician)
 
 
-def url(kind: str, psa_id: int) -> str:
-    return reverse("records:detail", args=[kind, psa_id])
+def url(kind_key: str, psa_id: int) -> str:
+    return reverse("records:detail", args=[kind_key, psa_id])
 
 
 @pytest.mark.parametrize("kind", registry.record_kinds(), ids=lambda kind: kind.key)
@@ -119,8 +119,8 @@ def test_many_related_records_show_the_newest_and_link_to_the_list(tech, connect
     mirror_samples(connection, "tickets", 60)  # twenty of them are Acme's
     response = tech.get(url("companies", 1))
     tickets = related(response, "Tickets")
-    assert tickets["more"] and tickets["shown"] == detail.RELATED_ROWS
-    assert related_ids(tickets) == list(range(60, 29, -3))[: detail.RELATED_ROWS]
+    assert tickets["more"] and tickets["shown"] == selectors.RELATED_ROWS
+    assert related_ids(tickets) == list(range(60, 29, -3))[: selectors.RELATED_ROWS]
     list_url = reverse("records:list", args=["tickets"])
     assert tickets["more_url"] == f"{list_url}?company=Acme+Dental+Group"
     assert "See all tickets" in response.content.decode()
@@ -183,4 +183,4 @@ def test_a_record_gone_while_open_says_so_to_htmx(tech, connection):
     ],
 )
 def test_field_labels(path, label):
-    assert detail.field_label(path) == label
+    assert display.field_label(path) == label

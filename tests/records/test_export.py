@@ -32,8 +32,8 @@ def export_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def url(kind: str) -> str:
-    return reverse("records:export", args=[kind])
+def url(kind_key: str) -> str:
+    return reverse("records:export", args=[kind_key])
 
 
 @pytest.mark.parametrize("kind", registry.record_kinds(), ids=lambda kind: kind.key)

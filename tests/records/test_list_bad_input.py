@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from psaportal.records import listing
+from psaportal.records.list_state import SEARCH_MAX
 from tests.records.mirror_rows import mirror_samples, ready_connection
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_odd_page_size_falls_back_to_the_default(tech, bad):
 def test_over_long_search_is_cut(tech):
     response = tech.get(URL, {"q": "printer " + "x" * 5000})
     assert notices(response) == ["The search was cut to its first 200 characters."]
-    assert len(response.context["state"].q) <= listing.SEARCH_MAX
+    assert len(response.context["state"].q) <= SEARCH_MAX
     assert response.context["rows"] == []
 
 

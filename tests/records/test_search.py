@@ -4,7 +4,8 @@ SQLite and PostgreSQL (the suite runs on both)."""
 import pytest
 from django.db import connection as db_connection
 
-from psaportal.records import listing, registry, search
+from psaportal.records import registry, search, selectors
+from psaportal.records.list_state import ListState
 from psaportal.records.sync import store
 from tests.records.mirror_rows import mirror, ready_connection, sample_record
 
@@ -43,8 +44,8 @@ def tickets():
 
 
 def found(connection, query: str) -> list[int]:
-    state = listing.ListState(q=query, sort="psa_id")
-    rows = listing.record_list(connection=connection, kind=TICKETS, state=state)
+    state = ListState(q=query, sort="psa_id")
+    rows = selectors.record_list(connection=connection, kind=TICKETS, state=state)
     return [row["psa_id"] for row in rows]
 
 

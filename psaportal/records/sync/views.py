@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
-from psaportal.connections.selectors import connection_ready
+from psaportal.connections.decorators import require_connection
 from psaportal.jobs.views import job_started
 from psaportal.records.sync import services, status
 from psaportal.records.sync.forms import SyncRequestForm
@@ -19,11 +19,9 @@ from psaportal.records.sync.forms import SyncRequestForm
 
 @require_GET
 @permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
+@require_connection
 @vary_on_headers("HX-Request")
-def sync_status(request):
-    connection = connection_ready()
-    if connection is None:
-        return render(request, "records/not_connected.html")
+def sync_status(request, connection):
     if request.htmx and not request.htmx.history_restore_request:
         runs = status.sync_history(connection=connection)
         return render(request, "records/sync.html#history", {"runs": runs})
@@ -32,11 +30,9 @@ def sync_status(request):
 
 @require_POST
 @permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
-def sync_start(request):
+@require_connection
+def sync_start(request, connection):
     """Start a full or incremental sync of one kind or of all of them."""
-    connection = connection_ready()
-    if connection is None:
-        return render(request, "records/not_connected.html")
     sync_url = reverse("records:sync")
     form = SyncRequestForm(request.POST)
     if not form.is_valid():
