@@ -4,19 +4,9 @@ import pytest
 from django.urls import reverse
 
 from psaportal.records import display, registry, selectors
-from tests.records.mirror_rows import mirror, mirror_samples, ready_connection, sample_record
+from tests.records.mirror_rows import mirror, mirror_samples, sample_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connection():
-    return ready_connection()
-
-
-@pytest.fixture
-def tech(client_for, technician):
-    return client_for(technician)
 
 
 def url(kind_key: str, psa_id: int) -> str:
@@ -24,9 +14,9 @@ def url(kind_key: str, psa_id: int) -> str:
 
 
 @pytest.mark.parametrize("kind", registry.record_kinds(), ids=lambda kind: kind.key)
-def test_each_kind_shows_its_sections(tech, connection, kind):
+def test_each_kind_shows_its_sections(technician_client, connection, kind):
     mirror_samples(connection, kind.key, 3)
-    response = tech.get(url(kind.key, 2))
+    response = technician_client.get(url(kind.key, 2))
     assert response.status_code == 200
     content = response.content.decode()
     titles = [section["title"] for section in response.context["sections"]]
@@ -37,9 +27,9 @@ def test_each_kind_shows_its_sections(tech, connection, kind):
     assert f"#{2}" in content
 
 
-def test_ticket_fields_are_grouped_and_readable(tech, connection):
+def test_ticket_fields_are_grouped_and_readable(technician_client, connection):
     mirror_samples(connection, "tickets", 3)
-    response = tech.get(url("tickets", 3))
+    response = technician_client.get(url("tickets", 3))
     sections = {s["title"]: dict(s["fields"]) for s in response.context["sections"]}
     assert sections["Ticket"]["Summary"] == "Backup job failed on FS01 #3"
     assert sections["Ticket"]["Status"] == "Closed"
@@ -53,18 +43,18 @@ def test_ticket_fields_are_grouped_and_readable(tech, connection):
     assert "<dt>Closed</dt><dd>Yes</dd>" in content
 
 
-def test_missing_fields_are_left_out(tech, connection):
+def test_missing_fields_are_left_out(technician_client, connection):
     mirror(connection, "tickets", [{"id": 7, "summary": "Bare ticket"}])
-    response = tech.get(url("tickets", 7))
+    response = technician_client.get(url("tickets", 7))
     assert response.status_code == 200
     assert response.context["sections"] == [
         {"title": "Ticket", "fields": [("Summary", "Bare ticket")]}
     ]
 
 
-def test_contact_communication_items_read_as_text(tech, connection):
+def test_contact_communication_items_read_as_text(technician_client, connection):
     mirror_samples(connection, "contacts", 2)
-    content = tech.get(url("contacts", 1)).content.decode()
+    content = technician_client.get(url("contacts", 1)).content.decode()
     assert "Email: carlos1@example.com (default)" in content
     assert "Direct: 555-0201" in content
 
@@ -78,7 +68,7 @@ def related_ids(group) -> list[int]:
 
 
 def test_company_shows_its_tickets_contacts_configurations_projects_and_opportunities(
-    tech, connection
+    technician_client, connection
 ):
     company = sample_record("companies", 2)  # Blue Ridge: company id 2
     company["id"] = 2
@@ -86,7 +76,7 @@ def test_company_shows_its_tickets_contacts_configurations_projects_and_opportun
     for kind in ("tickets", "contacts", "configurations", "projects", "opportunities"):
         mirror_samples(connection, kind, 9)
 
-    response = tech.get(url("companies", 2))
+    response = technician_client.get(url("companies", 2))
 
     labels = [group["label"] for group in response.context["related"]]
     assert labels == ["Tickets", "Contacts", "Configurations", "Projects", "Opportunities"]
@@ -99,12 +89,12 @@ def test_company_shows_its_tickets_contacts_configurations_projects_and_opportun
     assert f'href="{url("opportunities", 1)}"' in content
 
 
-def test_ticket_shows_its_time_entries_and_products(tech, connection):
+def test_ticket_shows_its_time_entries_and_products(technician_client, connection):
     mirror_samples(connection, "tickets", 4)
     mirror_samples(connection, "time_entries", 12)
     mirror_samples(connection, "products", 12)
 
-    response = tech.get(url("tickets", 3))
+    response = technician_client.get(url("tickets", 3))
 
     # Time entries n charge ticket n % 4 + 1 (none when n % 3 == 0); products when n is even.
     assert sorted(related_ids(related(response, "Time entries"))) == [2, 10]
@@ -113,11 +103,11 @@ def test_ticket_shows_its_time_entries_and_products(tech, connection):
     assert "None." in response.content.decode()
 
 
-def test_many_related_records_show_the_newest_and_link_to_the_list(tech, connection):
+def test_many_related_records_show_the_newest_and_link_to_the_list(technician_client, connection):
     company = {"id": 1, "name": "Acme Dental Group", "identifier": "ACME"}
     mirror(connection, "companies", [company])
     mirror_samples(connection, "tickets", 60)  # twenty of them are Acme's
-    response = tech.get(url("companies", 1))
+    response = technician_client.get(url("companies", 1))
     tickets = related(response, "Tickets")
     assert tickets["more"] and tickets["shown"] == selectors.RELATED_ROWS
     assert related_ids(tickets) == list(range(60, 29, -3))[: selectors.RELATED_ROWS]
@@ -126,7 +116,7 @@ def test_many_related_records_show_the_newest_and_link_to_the_list(tech, connect
     assert "See all tickets" in response.content.decode()
 
 
-def test_related_records_of_another_connection_stay_out(tech, connection):
+def test_related_records_of_another_connection_stay_out(technician_client, connection):
     from psaportal.connections.models import Connection
 
     other = Connection.objects.create(membrane_id="other", state="READY", connected=True)
@@ -135,13 +125,13 @@ def test_related_records_of_another_connection_stay_out(tech, connection):
     )
     mirror(connection, "companies", [{"id": 1, "name": "Acme Dental Group"}])
     mirror_samples(other, "tickets", 6)
-    response = tech.get(url("companies", 1))
+    response = technician_client.get(url("companies", 1))
     assert related(response, "Tickets")["rows"] == []
 
 
-def test_htmx_request_gets_only_the_record_section(tech, connection):
+def test_htmx_request_gets_only_the_record_section(technician_client, connection):
     mirror_samples(connection, "tickets", 2)
-    response = tech.get(url("tickets", 1), HTTP_HX_REQUEST="true")
+    response = technician_client.get(url("tickets", 1), HTTP_HX_REQUEST="true")
     content = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in content
@@ -149,23 +139,23 @@ def test_htmx_request_gets_only_the_record_section(tech, connection):
     assert "Refresh from PSA" not in content
 
 
-def test_the_page_offers_a_refresh_from_the_psa(tech, connection):
+def test_the_page_offers_a_refresh_from_the_psa(technician_client, connection):
     mirror_samples(connection, "tickets", 2)
-    content = tech.get(url("tickets", 1)).content.decode()
+    content = technician_client.get(url("tickets", 1)).content.decode()
     refresh = reverse("records:detail_refresh", args=["tickets", 1])
     assert f'hx-post="{refresh}"' in content
     assert f'action="{refresh}"' in content
 
 
-def test_a_record_not_in_the_mirror_is_not_found(tech, connection):
+def test_a_record_not_in_the_mirror_is_not_found(technician_client, connection):
     mirror_samples(connection, "tickets", 2)
-    assert tech.get(url("tickets", 3)).status_code == 404
-    assert tech.get(url("nonsense", 1)).status_code == 404
-    assert tech.get(url("members", 1)).status_code == 404
+    assert technician_client.get(url("tickets", 3)).status_code == 404
+    assert technician_client.get(url("nonsense", 1)).status_code == 404
+    assert technician_client.get(url("members", 1)).status_code == 404
 
 
-def test_a_record_gone_while_open_says_so_to_htmx(tech, connection):
-    response = tech.get(url("tickets", 3), HTTP_HX_REQUEST="true")
+def test_a_record_gone_while_open_says_so_to_htmx(technician_client, connection):
+    response = technician_client.get(url("tickets", 3), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "no longer in the mirror" in response.content.decode()
 

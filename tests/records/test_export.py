@@ -10,19 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from psaportal.records import export, registry
-from tests.records.mirror_rows import mirror, mirror_samples, ready_connection, sample_record
+from tests.records.mirror_rows import mirror, mirror_samples, sample_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connection():
-    return ready_connection()
-
-
-@pytest.fixture
-def tech(client_for, technician):
-    return client_for(technician)
 
 
 def export_rows(response) -> list[list[str]]:
@@ -37,9 +27,9 @@ def url(kind_key: str) -> str:
 
 
 @pytest.mark.parametrize("kind", registry.record_kinds(), ids=lambda kind: kind.key)
-def test_each_kind_exports_its_columns(tech, connection, kind):
+def test_each_kind_exports_its_columns(technician_client, connection, kind):
     mirror_samples(connection, kind.key, 5)
-    response = tech.get(url(kind.key))
+    response = technician_client.get(url(kind.key))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith(f'attachment; filename="{kind.key}-')
     rows = export_rows(response)
@@ -49,9 +39,11 @@ def test_each_kind_exports_its_columns(tech, connection, kind):
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
-def test_ticket_export_follows_the_filter_search_and_sort(tech, connection):
+def test_ticket_export_follows_the_filter_search_and_sort(technician_client, connection):
     mirror_samples(connection, "tickets", 40)
-    rows = export_rows(tech.get(url("tickets"), {"q": "printer", "open": "open", "sort": "psa_id"}))
+    rows = export_rows(
+        technician_client.get(url("tickets"), {"q": "printer", "open": "open", "sort": "psa_id"})
+    )
     header, body = rows[0], rows[1:]
     assert header == [
         "PSA id",
@@ -80,45 +72,47 @@ def test_ticket_export_follows_the_filter_search_and_sort(tech, connection):
     }
 
 
-def test_export_ignores_paging(tech, connection):
+def test_export_ignores_paging(technician_client, connection):
     mirror_samples(connection, "tickets", 60)
-    rows = export_rows(tech.get(url("tickets"), {"page": 2, "page_size": 25}))
+    rows = export_rows(technician_client.get(url("tickets"), {"page": 2, "page_size": 25}))
     assert len(rows) == 61
 
 
-def test_cells_a_spreadsheet_would_run_are_quoted_as_text(tech, connection):
+def test_cells_a_spreadsheet_would_run_are_quoted_as_text(technician_client, connection):
     record = sample_record("tickets", 1)
     record["summary"] = '=HYPERLINK("http://evil.example","x")'
     record["company"]["name"] = "+SUM(1,2)"
     mirror(connection, "tickets", [record])
-    [_, row] = export_rows(tech.get(url("tickets")))
+    [_, row] = export_rows(technician_client.get(url("tickets")))
     assert row[1] == '\'=HYPERLINK("http://evil.example","x")'
     assert row[2] == "'+SUM(1,2)"
 
 
-def test_commas_quotes_and_newlines_survive(tech, connection):
+def test_commas_quotes_and_newlines_survive(technician_client, connection):
     record = sample_record("tickets", 1)
     record["summary"] = 'Printer, "the big one"\nsecond line'
     mirror(connection, "tickets", [record])
-    [_, row] = export_rows(tech.get(url("tickets")))
+    [_, row] = export_rows(technician_client.get(url("tickets")))
     assert row[1] == 'Printer, "the big one"\nsecond line'
 
 
-def test_values_read_plainly(tech, connection):
+def test_values_read_plainly(technician_client, connection):
     mirror_samples(connection, "companies", 5)
-    rows = export_rows(tech.get(url("opportunities")))
+    rows = export_rows(technician_client.get(url("opportunities")))
     assert rows == [rows[0]]
     mirror_samples(connection, "opportunities", 2)
-    header, *body = export_rows(tech.get(url("opportunities"), {"sort": "psa_id"}))
+    header, *body = export_rows(technician_client.get(url("opportunities"), {"sort": "psa_id"}))
     first = dict(zip(header, body[0], strict=True))
     assert first["Total"] == "1250.00"
     assert first["Expected close"] == "2026-03-12T09:00:00Z"
 
 
-def test_a_large_export_is_read_in_chunks_not_all_at_once(tech, connection, monkeypatch):
+def test_a_large_export_is_read_in_chunks_not_all_at_once(
+    technician_client, connection, monkeypatch
+):
     mirror_samples(connection, "tickets", 250)
     monkeypatch.setattr(export, "CHUNK_SIZE", 100)
-    response = tech.get(url("tickets"), {"sort": "psa_id"})
+    response = technician_client.get(url("tickets"), {"sort": "psa_id"})
     stream = iter(response.streaming_content)
     with CaptureQueriesContext(db_connection) as queries:
         header = next(stream)
@@ -132,6 +126,6 @@ def test_a_large_export_is_read_in_chunks_not_all_at_once(tech, connection, monk
     assert len(queries.captured_queries) <= 2
 
 
-def test_export_needs_a_ready_connection(tech):
-    response = tech.get(url("tickets"))
+def test_export_needs_a_ready_connection(technician_client):
+    response = technician_client.get(url("tickets"))
     assert "Connect ConnectWise PSA first" in response.content.decode()

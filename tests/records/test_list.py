@@ -3,34 +3,16 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from psaportal.records import registry
 from psaportal.records.models import last_updated
-from tests.records.mirror_rows import mirror_samples, ready_connection, sample_record
+from tests.records.mirror_rows import mirror_samples, sample_record
 
 pytestmark = pytest.mark.django_db
 
 SAMPLES = 12
 KINDS = registry.record_kinds()
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def connection():
-    return ready_connection()
-
-
-@pytest.fixture
-def tech(client_for, technician):
-    return client_for(technician)
 
 
 def shown_ids(response) -> list[int]:
@@ -56,9 +38,9 @@ def list_url(kind_key: str) -> str:
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.key)
-def test_each_kind_lists_its_mirrored_records(tech, connection, kind):
+def test_each_kind_lists_its_mirrored_records(technician_client, connection, kind):
     mirror_samples(connection, kind.key, SAMPLES)
-    response = tech.get(list_url(kind.key))
+    response = technician_client.get(list_url(kind.key))
     assert response.status_code == 200
     assert sorted(shown_ids(response)) == list(range(1, SAMPLES + 1))
     content = response.content.decode()
@@ -79,7 +61,7 @@ def _as_date(value):
 
 
 @pytest.mark.parametrize(("kind", "item"), list(filter_cases()))
-def test_each_filter_keeps_only_matching_records(tech, connection, kind, item):
+def test_each_filter_keeps_only_matching_records(technician_client, connection, kind, item):
     mirror_samples(connection, kind.key, SAMPLES)
     values = {n: typed(kind, n) for n in range(1, SAMPLES + 1)}
     if item.kind == registry.DATE_RANGE:
@@ -103,7 +85,7 @@ def test_each_filter_keeps_only_matching_records(tech, connection, kind, item):
         expected = {n for n, v in values.items() if v[item.field] == wanted}
     assert 0 < len(expected) < SAMPLES, "the samples must make this filter choose"
 
-    response = tech.get(list_url(kind.key), query)
+    response = technician_client.get(list_url(kind.key), query)
 
     assert response.status_code == 200
     assert response.context["notices"] == []
@@ -111,18 +93,20 @@ def test_each_filter_keeps_only_matching_records(tech, connection, kind, item):
     assert response.context["state"].filters == query
 
 
-def test_open_filter_shows_open_tickets_only(tech, connection):
+def test_open_filter_shows_open_tickets_only(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
-    response = tech.get(list_url("tickets"), {"open": "open"})
+    response = technician_client.get(list_url("tickets"), {"open": "open"})
     kind = registry.get_kind("tickets")
     expected = {n for n in range(1, SAMPLES + 1) if not typed(kind, n)["closed_flag"]}
     assert set(shown_ids(response)) == expected
 
 
-def test_filters_combine(tech, connection):
+def test_filters_combine(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
     kind = registry.get_kind("tickets")
-    response = tech.get(list_url("tickets"), {"board": "Network", "status": "Waiting on Client"})
+    response = technician_client.get(
+        list_url("tickets"), {"board": "Network", "status": "Waiting on Client"}
+    )
     expected = {
         n
         for n in range(1, SAMPLES + 1)
@@ -142,10 +126,12 @@ def sort_cases():
 
 @pytest.mark.parametrize(("kind", "column"), list(sort_cases()))
 @pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
-def test_each_sortable_column_orders_the_list(tech, connection, kind, column, descending):
+def test_each_sortable_column_orders_the_list(
+    technician_client, connection, kind, column, descending
+):
     mirror_samples(connection, kind.key, SAMPLES)
     sort = f"-{column}" if descending else column
-    response = tech.get(list_url(kind.key), {"sort": sort})
+    response = technician_client.get(list_url(kind.key), {"sort": sort})
     assert response.status_code == 200
     assert response.context["notices"] == []
     shown = [column_value(kind, n, column) for n in shown_ids(response)]
@@ -157,7 +143,7 @@ def test_each_sortable_column_orders_the_list(tech, connection, kind, column, de
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.key)
-def test_search_finds_records_by_their_search_fields(tech, connection, kind):
+def test_search_finds_records_by_their_search_fields(technician_client, connection, kind):
     mirror_samples(connection, kind.key, SAMPLES)
     text_field = next(
         name for name in kind.search_fields if isinstance(typed(kind, 5).get(name), str)
@@ -174,36 +160,36 @@ def test_search_finds_records_by_their_search_fields(tech, connection, kind):
         or word.lower() in str(n)
     }
 
-    response = tech.get(list_url(kind.key), {"q": word.upper()})
+    response = technician_client.get(list_url(kind.key), {"q": word.upper()})
 
     assert 5 in expected
     assert set(shown_ids(response)) == expected
 
 
-def test_search_terms_must_all_match(tech, connection):
+def test_search_terms_must_all_match(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
-    response = tech.get(list_url("tickets"), {"q": "printer   offline  #10"})
+    response = technician_client.get(list_url("tickets"), {"q": "printer   offline  #10"})
     assert shown_ids(response) == [10]
     assert response.context["state"].q == "printer offline #10"
 
 
-def test_search_by_ticket_number(tech, connection):
+def test_search_by_ticket_number(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
-    response = tech.get(list_url("tickets"), {"q": "11"})
+    response = technician_client.get(list_url("tickets"), {"q": "11"})
     assert shown_ids(response) == [11]
 
 
-def test_default_order_is_the_registrys(tech, connection):
+def test_default_order_is_the_registrys(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
-    response = tech.get(list_url("tickets"))
+    response = technician_client.get(list_url("tickets"))
     updated = [last_updated(sample_record("tickets", n)) for n in shown_ids(response)]
     assert len(updated) == SAMPLES
     assert updated == sorted(updated, reverse=True)
 
 
-def test_links_keep_the_whole_state(tech, connection):
+def test_links_keep_the_whole_state(technician_client, connection):
     mirror_samples(connection, "tickets", 60)
-    response = tech.get(
+    response = technician_client.get(
         list_url("tickets"),
         {"q": "printer", "board": "Network", "sort": "summary", "page_size": 25},
     )
@@ -220,11 +206,11 @@ def test_links_keep_the_whole_state(tech, connection):
     )
 
 
-def test_pages_walk_the_whole_list_without_overlap(tech, connection):
+def test_pages_walk_the_whole_list_without_overlap(technician_client, connection):
     mirror_samples(connection, "tickets", 60)
     seen = []
     for number in (1, 2, 3):
-        response = tech.get(list_url("tickets"), {"page": number, "page_size": 25})
+        response = technician_client.get(list_url("tickets"), {"page": number, "page_size": 25})
         seen.extend(shown_ids(response))
     assert sorted(seen) == list(range(1, 61))
     assert response.context["page"].number == 3
@@ -232,9 +218,9 @@ def test_pages_walk_the_whole_list_without_overlap(tech, connection):
     assert 'rel="prev"' in response.content.decode()
 
 
-def test_htmx_request_gets_just_the_rows_and_a_clean_url(tech, connection):
+def test_htmx_request_gets_just_the_rows_and_a_clean_url(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
-    response = tech.get(
+    response = technician_client.get(
         list_url("tickets"),
         {"q": "printer", "status": "", "board": "", "sort": "", "page_size": "50"},
         HTTP_HX_REQUEST="true",
@@ -248,16 +234,16 @@ def test_htmx_request_gets_just_the_rows_and_a_clean_url(tech, connection):
     assert response["Vary"] and "HX-Request" in response["Vary"]
 
 
-def test_full_page_offers_registry_filter_choices(tech, connection):
+def test_full_page_offers_registry_filter_choices(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
-    content = tech.get(list_url("tickets")).content.decode()
+    content = technician_client.get(list_url("tickets")).content.decode()
     assert 'id="list-form"' in content
     assert '<option value="Waiting on Client">Waiting on Client</option>' in content
     assert 'name="entered_from"' in content and 'name="required_to"' in content
     assert '<datalist id="suggest-company">' in content
 
 
-def test_status_choices_come_from_the_lookup_when_synced(tech, connection):
+def test_status_choices_come_from_the_lookup_when_synced(technician_client, connection):
     from tests.records.mirror_rows import mirror
 
     mirror_samples(connection, "tickets", SAMPLES)
@@ -266,47 +252,47 @@ def test_status_choices_come_from_the_lookup_when_synced(tech, connection):
         "statuses",
         [{"id": 90, "name": "Escalated", "board": {"id": 1, "name": "Service Desk"}}],
     )
-    content = tech.get(list_url("tickets")).content.decode()
+    content = technician_client.get(list_url("tickets")).content.decode()
     assert '<option value="Escalated">Escalated</option>' in content
-    response = tech.get(list_url("tickets"), {"status": "Escalated"})
+    response = technician_client.get(list_url("tickets"), {"status": "Escalated"})
     assert response.context["notices"] == []
     assert shown_ids(response) == []
 
 
-def test_last_synced_time_is_shown(tech, connection):
+def test_last_synced_time_is_shown(technician_client, connection):
     from django.utils import timezone
 
     from psaportal.records.models import SyncState
 
     mirror_samples(connection, "tickets", 3)
-    assert "never synced" in tech.get(list_url("tickets")).content.decode()
+    assert "never synced" in technician_client.get(list_url("tickets")).content.decode()
     SyncState.objects.create(
         connection=connection,
         kind="tickets",
         last_incremental_at=timezone.now() - datetime.timedelta(minutes=7),
     )
-    assert "last synced <time" in tech.get(list_url("tickets")).content.decode()
-    assert "7\xa0minutes ago" in tech.get(list_url("tickets")).content.decode()
+    assert "last synced <time" in technician_client.get(list_url("tickets")).content.decode()
+    assert "7\xa0minutes ago" in technician_client.get(list_url("tickets")).content.decode()
 
 
-def test_empty_mirror_says_so(tech, connection):
-    content = tech.get(list_url("contacts")).content.decode()
+def test_empty_mirror_says_so(technician_client, connection):
+    content = technician_client.get(list_url("contacts")).content.decode()
     assert "The mirror has not been synced yet." in content
 
 
-def test_unknown_and_lookup_kinds_are_not_found(tech, connection):
-    assert tech.get(list_url("nonsense")).status_code == 404
-    assert tech.get(list_url("members")).status_code == 404
-    assert tech.get(reverse("records:export", args=["boards"])).status_code == 404
+def test_unknown_and_lookup_kinds_are_not_found(technician_client, connection):
+    assert technician_client.get(list_url("nonsense")).status_code == 404
+    assert technician_client.get(list_url("members")).status_code == 404
+    assert technician_client.get(reverse("records:export", args=["boards"])).status_code == 404
 
 
-def test_without_a_ready_connection_the_list_says_connect_first(tech):
-    response = tech.get(list_url("tickets"))
+def test_without_a_ready_connection_the_list_says_connect_first(technician_client):
+    response = technician_client.get(list_url("tickets"))
     assert response.status_code == 200
     assert "Connect ConnectWise PSA first" in response.content.decode()
 
 
-def test_records_of_another_connection_are_not_listed(tech, connection):
+def test_records_of_another_connection_are_not_listed(technician_client, connection):
     from psaportal.connections.models import Connection
     from tests.records.mirror_rows import mirror
 
@@ -317,4 +303,4 @@ def test_records_of_another_connection_are_not_listed(tech, connection):
     mirror(old, "tickets", [sample_record("tickets", 99)])
     mirror_samples(connection, "tickets", 2)
     # The newest connection is the current one; the old one's mirror stays out of sight.
-    assert sorted(shown_ids(tech.get(list_url("tickets")))) == [1, 2]
+    assert sorted(shown_ids(technician_client.get(list_url("tickets")))) == [1, 2]

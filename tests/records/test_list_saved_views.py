@@ -18,13 +18,8 @@ def tickets():
     mirror_samples(ready_connection(), "tickets", 12)
 
 
-@pytest.fixture
-def tech(client_for, technician):
-    return client_for(technician)
-
-
-def test_saving_keeps_the_current_state_without_the_page(tech, technician):
-    response = tech.post(
+def test_saving_keeps_the_current_state_without_the_page(technician_client, technician):
+    response = technician_client.post(
         SAVE, {"name": "  My   network  ", "query": "q=vpn&board=Network&sort=-summary&page=3"}
     )
     assert response.status_code == 302
@@ -33,34 +28,38 @@ def test_saving_keeps_the_current_state_without_the_page(tech, technician):
     assert (saved.user, saved.kind, saved.name) == (technician, "tickets", "My network")
     assert saved.query == "q=vpn&board=Network&sort=-summary"
 
-    page = tech.get(response["Location"]).content.decode()
+    page = technician_client.get(response["Location"]).content.decode()
     assert "Saved the view “My network”." in page
     assert f'<a href="{LIST}?q=vpn&amp;board=Network&amp;sort=-summary">My network</a>' in page
 
 
-def test_saving_drops_what_the_list_would_not_accept(tech):
-    tech.post(SAVE, {"name": "Odd", "query": "status=Exploded&sort=nope&board=Network"})
+def test_saving_drops_what_the_list_would_not_accept(technician_client):
+    technician_client.post(
+        SAVE, {"name": "Odd", "query": "status=Exploded&sort=nope&board=Network"}
+    )
     assert SavedView.objects.get().query == "board=Network"
 
 
-def test_saving_under_an_existing_name_updates_that_view(tech):
-    tech.post(SAVE, {"name": "Mine", "query": "board=Network"})
-    tech.post(SAVE, {"name": "Mine", "query": "board=Projects"})
+def test_saving_under_an_existing_name_updates_that_view(technician_client):
+    technician_client.post(SAVE, {"name": "Mine", "query": "board=Network"})
+    technician_client.post(SAVE, {"name": "Mine", "query": "board=Projects"})
     assert list(SavedView.objects.values_list("name", "query")) == [("Mine", "board=Projects")]
 
 
-def test_a_view_needs_a_name(tech):
-    response = tech.post(SAVE, {"name": " \x00 ", "query": "board=Network"}, follow=True)
+def test_a_view_needs_a_name(technician_client):
+    response = technician_client.post(
+        SAVE, {"name": " \x00 ", "query": "board=Network"}, follow=True
+    )
     assert "Give the view a name." in response.content.decode()
     assert not SavedView.objects.exists()
 
 
-def test_there_is_a_limit_per_list(tech, technician):
+def test_there_is_a_limit_per_list(technician_client, technician):
     SavedView.objects.bulk_create(
         SavedView(user=technician, kind="tickets", name=f"v{i}", query="")
         for i in range(VIEWS_PER_KIND_MAX)
     )
-    response = tech.post(SAVE, {"name": "one more", "query": ""}, follow=True)
+    response = technician_client.post(SAVE, {"name": "one more", "query": ""}, follow=True)
     assert f"You can keep {VIEWS_PER_KIND_MAX} views per list" in response.content.decode()
     assert SavedView.objects.count() == VIEWS_PER_KIND_MAX
 
@@ -75,11 +74,11 @@ def test_views_are_per_user_and_per_kind(client_for, technician, manager):
     assert "Company view" not in page
 
 
-def test_deleting_a_view(tech, technician):
+def test_deleting_a_view(technician_client, technician):
     saved = SavedView.objects.create(user=technician, kind="tickets", name="Gone", query="")
     url = reverse("records:saved_view_delete", args=["tickets", saved.pk])
-    assert tech.get(url).status_code == 405
-    response = tech.post(url)
+    assert technician_client.get(url).status_code == 405
+    response = technician_client.post(url)
     assert response.status_code == 302
     assert response["Location"] == LIST
     assert not SavedView.objects.exists()
@@ -92,5 +91,5 @@ def test_nobody_deletes_another_users_view(client_for, technician, admin):
     assert SavedView.objects.filter(pk=saved.pk).exists()
 
 
-def test_saving_needs_a_post(tech):
-    assert tech.get(SAVE).status_code == 405
+def test_saving_needs_a_post(technician_client):
+    assert technician_client.get(SAVE).status_code == 405
