@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psaportal.settings")
 app = Celery("psaportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["psaportal.records.sync"])  # the sync side is a package of records
+app.autodiscover_tasks(["psaportal.records.sync", "psaportal.records.changes"])  # records packages
 
 
 @worker_process_init.connect

@@ -9,6 +9,7 @@ def navigation(request):
     return {
         "can": {
             "records": user.has_perm(roles.VIEW_RECORDS),
+            "edit": user.has_perm(roles.EDIT_RECORDS),
             "reports": user.has_perm(roles.VIEW_REPORTS),
             "connection": user.has_perm(roles.MANAGE_CONNECTION),
             "consoles": user.has_perm(roles.USE_CONSOLES),

@@ -852,3 +852,69 @@ class SavedView(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.kind})"
+
+
+# -- the outbox ------------------------------------------------------------------------
+
+
+class PendingChange(models.Model):
+    """An edit of one PSA record, stored before it is sent, so nothing typed is lost.
+
+    ``changes`` holds the wanted value of each changed field and ``seen`` the value the
+    user saw (by JSON path, references as ids); a task applies it through Membrane. If the
+    PSA's value moved away from ``seen`` meanwhile, the change stops as a conflict instead
+    of overwriting a colleague's edit.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        CONFLICT = "conflict", "Conflict"
+        DISCARDED = "discarded", "Discarded"
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=32, help_text="The registry key of the record kind.")
+    psa_id = models.BigIntegerField()
+    changes = models.JSONField(help_text="JSON path → the wanted value.")
+    seen = models.JSONField(help_text="JSON path → the value the user saw.")
+    seen_updated = models.DateTimeField(
+        null=True, blank=True, help_text="The record's _info/lastUpdated as the user saw it."
+    )
+    current = models.JSONField(
+        null=True, blank=True, help_text="On a conflict: JSON path → the PSA's value now."
+    )
+    force = models.BooleanField(default=False, help_text="Apply even over a conflict.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    field_errors = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    OPEN = (Status.PENDING, Status.APPLYING, Status.FAILED, Status.CONFLICT)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["connection", "kind", "psa_id"], name="records_change_record"),
+            models.Index(fields=["author", "status"], name="records_change_author"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.psa_id}: {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from psaportal.records import views
+from psaportal.records.changes import views as change_views
 from psaportal.records.converters import RecordKindConverter
 from psaportal.records.sync import views as sync_views
 
@@ -10,6 +11,14 @@ register_converter(RecordKindConverter, "record_kind")
 urlpatterns = [
     path("sync/", sync_views.sync_status, name="sync"),
     path("sync/start/", sync_views.sync_start, name="sync_start"),
+    path("changes/", change_views.my_changes, name="changes"),
+    path("changes/<int:change_id>/retry/", change_views.change_retry, name="change_retry"),
+    path(
+        "changes/<int:change_id>/apply-anyway/",
+        change_views.change_apply_anyway,
+        name="change_apply_anyway",
+    ),
+    path("changes/<int:change_id>/discard/", change_views.change_discard, name="change_discard"),
     path("<record_kind:kind>/", views.record_list, name="list"),
     path("<record_kind:kind>/refresh/", views.list_refresh, name="list_refresh"),
     path("<record_kind:kind>/export.csv", views.record_export, name="export"),
@@ -21,4 +30,5 @@ urlpatterns = [
     ),
     path("<record_kind:kind>/<int:psa_id>/", views.record_detail, name="detail"),
     path("<record_kind:kind>/<int:psa_id>/refresh/", views.detail_refresh, name="detail_refresh"),
+    path("<record_kind:kind>/<int:psa_id>/edit/", change_views.record_edit, name="edit"),
 ]

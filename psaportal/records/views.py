@@ -21,6 +21,7 @@ from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
 from psaportal.jobs.views import job_started
 from psaportal.records import export, registry, saved_views, selectors
+from psaportal.records.changes import selectors as change_selectors
 from psaportal.records.forms import ListQueryForm, SavedViewForm
 from psaportal.records.list_state import list_url
 from psaportal.records.sync import services as sync_services
@@ -95,6 +96,9 @@ def record_detail(request, kind: registry.RecordKind, psa_id: int, connection):
         raise Http404("No such record in the mirror.")
     if _partial_wanted(request):
         return render(request, "records/detail.html#record", context)
+    context["changes"] = change_selectors.record_changes(
+        connection=connection, kind=kind, psa_id=psa_id
+    )
     return render(request, "records/detail.html", context)
 
 

@@ -42,6 +42,11 @@ PAGE_ROLES = {
     "records:saved_view_delete": roles.TECHNICIAN,
     "records:detail": roles.TECHNICIAN,
     "records:detail_refresh": roles.TECHNICIAN,
+    "records:edit": roles.TECHNICIAN,
+    "records:changes": roles.TECHNICIAN,
+    "records:change_retry": roles.TECHNICIAN,
+    "records:change_apply_anyway": roles.TECHNICIAN,
+    "records:change_discard": roles.TECHNICIAN,
     "records:sync": roles.ADMIN,
     "records:sync_start": roles.ADMIN,
 }

@@ -4,33 +4,11 @@ against the sandbox over HTTP, then the fresh section is swapped in."""
 import pytest
 from django.urls import reverse
 
-from psaportal.connections.client import membrane_client as app_membrane_client
-from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
 from psaportal.records.models import RecordDocument, SyncRun, Ticket
 from tests.records.mirror_rows import mirror
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def psa_connection(ready_connection, sandbox, settings):
-    """Our READY connection row for the sandbox's connection, with the app pointed at it."""
-    settings.MEMBRANE_API_URL = sandbox.url
-    settings.MEMBRANE_TOKEN = sandbox.token
-    app_membrane_client.cache_clear()
-    yield Connection.objects.create(
-        membrane_id=ready_connection["id"], state="READY", connected=True
-    )
-    app_membrane_client.cache_clear()
-
-
-@pytest.fixture
-def live_ticket(membrane_client, ready_connection) -> dict:
-    """The first ticket of the sandbox's PSA, as the PSA sends it."""
-    return membrane_client.proxy(
-        ready_connection["id"], "GET", "/service/tickets", query={"pageSize": 1, "orderBy": "id"}
-    ).json()[0]
 
 
 def test_refresh_from_psa_swaps_in_the_live_record(

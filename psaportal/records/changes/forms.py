@@ -1,0 +1,105 @@
+"""The edit form of a record kind, built from the registry's ``editable_fields``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django import forms
+
+from psaportal.records import registry
+from psaportal.records.changes import fields as field_values
+from psaportal.records.models import BoardStatus
+
+NUMBER_MAX = 10**9
+
+
+def _choices(*, connection, field: registry.EditableField, record: dict) -> list:
+    """The mirrored lookup's records as choices (statuses grouped by their board), and the
+    record's own value even when the lookup is not mirrored yet: keeping it is always valid."""
+    lookup = registry.get_kind(field.lookup)
+    rows = lookup.model.objects.filter(connection=connection)
+    if lookup.model is BoardStatus:
+        grouped: dict[str, list] = {}
+        for status in rows.order_by("board_name", "sort_order", "name"):
+            grouped.setdefault(status.board_name or "Other", []).append(
+                (status.psa_id, status.display_name)
+            )
+        choices = [("", "—"), *grouped.items()]
+        known = {psa_id for group in grouped.values() for psa_id, _ in group}
+    else:
+        choices = [("", "—"), *rows.order_by("display_name").values_list("psa_id", "display_name")]
+        known = {value for value, _ in choices}
+    current = field_values.value_in(record, field)
+    if current is not None and current not in known:
+        reference = record.get(field.path) or {}
+        name = reference.get("name") or reference.get("identifier") or f"#{current}"
+        choices.insert(1, (current, f"{name} (current)"))
+    return choices
+
+
+def _form_field(*, connection, field: registry.EditableField, record: dict) -> forms.Field:
+    common = {"label": field.label, "required": field.required}
+    if field.widget == "reference":
+        return forms.TypedChoiceField(
+            coerce=int, empty_value=None,
+            choices=_choices(connection=connection, field=field, record=record),
+            **common,
+        )  # fmt: skip
+    if field.widget == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if field.widget == "number":
+        return forms.DecimalField(min_value=0, max_value=NUMBER_MAX, decimal_places=2, **common)
+    if field.widget == "textarea":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=True, **common)
+    return forms.CharField(max_length=255, strip=True, **common)
+
+
+class RecordEditForm(forms.Form):
+    """The editable fields of one record, with the values the user saw kept beside them.
+
+    ``seen`` (the record's values when the form was drawn) and the idempotency key travel
+    as hidden fields, so a change is compared with what this person saw, and submitting
+    the same form twice stores one change.
+    """
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, data=None, *, kind: registry.RecordKind, record: dict, connection, initial=None
+    ):
+        self.kind = kind
+        paths = [field.path for field in kind.editable_fields]
+        self.seen_values = _posted_seen(data, paths) or {
+            field.path: field_values.value_in(record, field) for field in kind.editable_fields
+        }
+        drawn = {path: self.seen_values[path] for path in paths}
+        hidden = {"idempotency_key": uuid.uuid4().hex, "seen": json.dumps(self.seen_values)}
+        super().__init__(data, initial=drawn | hidden | (initial or {}))
+        for field in kind.editable_fields:
+            self.fields[field.path] = _form_field(connection=connection, field=field, record=record)
+
+    def changes(self) -> dict:
+        """JSON path → the new value, for the fields whose value differs from what was seen."""
+        wanted = {
+            field.path: field_values.from_form(self.cleaned_data.get(field.path), field)
+            for field in self.kind.editable_fields
+        }
+        return {path: value for path, value in wanted.items() if value != self.seen_values[path]}
+
+    def add_psa_errors(self, field_errors: dict[str, str]) -> None:
+        """The PSA's own messages on the fields it named (the rest on the form)."""
+        for path, message in field_errors.items():
+            self.add_error(path if path in self.fields else None, message)
+
+
+def _posted_seen(data, paths: list[str]) -> dict | None:
+    """The values the form was drawn with, as it posts them back (None if unreadable)."""
+    try:
+        seen = json.loads((data or {}).get("seen") or "null")
+    except ValueError:
+        return None
+    if not isinstance(seen, dict) or set(seen) != set(paths):
+        return None
+    return seen

@@ -1,0 +1,81 @@
+"""What the record page and "My changes" show of the outbox."""
+
+from __future__ import annotations
+
+from psaportal.records import registry
+from psaportal.records.models import PendingChange
+
+
+def _shown(value, field: registry.EditableField, names: dict) -> str:
+    if value in (None, ""):
+        return "—"
+    if field.widget == "reference":
+        return names.get((field.lookup, value), f"#{value}")
+    return str(value)
+
+
+def _names(connection_id: int, kind: registry.RecordKind, changes) -> dict:
+    """(lookup key, id) → display name for every reference value the changes mention."""
+    wanted: dict[str, set[int]] = {}
+    for change in changes:
+        for field in kind.editable_fields:
+            if field.widget != "reference" or field.path not in change.changes:
+                continue
+            values = (change.changes, change.seen, change.current or {})
+            ids = {part.get(field.path) for part in values} - {None}
+            wanted.setdefault(field.lookup, set()).update(ids)
+    names = {}
+    for lookup_key, ids in wanted.items():
+        model = registry.get_kind(lookup_key).model
+        rows = model.objects.filter(connection_id=connection_id, psa_id__in=ids)
+        names.update(
+            ((lookup_key, psa_id), name)
+            for psa_id, name in rows.values_list("psa_id", "display_name")
+        )
+    return names
+
+
+def change_rows(changes: list[PendingChange]) -> list[dict]:
+    """Each change with its fields as (label, what you saw, what it is now, what you want)."""
+    rows = []
+    for change in changes:
+        kind = registry.get_kind(change.kind)
+        names = _names(change.connection_id, kind, [change])
+        fields = [
+            {
+                "label": field.label,
+                "seen": _shown(change.seen.get(field.path), field, names),
+                "now": _shown((change.current or {}).get(field.path), field, names)
+                if change.current is not None
+                else "",
+                "wanted": _shown(change.changes[field.path], field, names),
+                "conflict": change.current is not None
+                and change.current.get(field.path) != change.seen.get(field.path),
+                "error": change.field_errors.get(field.path, ""),
+            }
+            for field in kind.editable_fields
+            if field.path in change.changes
+        ]
+        rows.append({"change": change, "kind": kind, "fields": fields})
+    return rows
+
+
+def record_changes(*, connection, kind: registry.RecordKind, psa_id: int) -> list[dict]:
+    """The open changes of one record (any author), oldest first."""
+    changes = (
+        PendingChange.objects.filter(
+            connection=connection, kind=kind.key, psa_id=psa_id, status__in=PendingChange.OPEN
+        )
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    return change_rows(list(changes))
+
+
+def my_changes(*, user, limit: int = 100) -> list[dict]:
+    """The user's changes, open ones first, then the newest."""
+    changes = PendingChange.objects.filter(author=user).exclude(
+        status=PendingChange.Status.DISCARDED
+    )[:limit]
+    ordered = sorted(changes, key=lambda change: not change.is_open)
+    return change_rows(ordered)

@@ -1,0 +1,220 @@
+"""The outbox: storing an edit as a ``PendingChange``, then applying it to the PSA.
+
+Applying a change, step by step:
+1. Claim it (pending or applying → applying); a change already applied, discarded or in
+   conflict is left alone, so a task that runs twice does no harm.
+2. Read the record as the PSA has it now (through Membrane's proxy).
+3. For each changed field: already the wanted value → nothing to send; still what the
+   user saw → send it; changed by someone else meanwhile → a conflict (unless the user
+   chose "apply mine anyway"). Fields nobody else touched merge without asking.
+4. PATCH the operations (JSON Patch) and store the PSA's answer in the mirror.
+A PSA validation error (400) fails the change with the PSA's messages on its fields; a
+passing failure (429, 5xx, no answer) propagates for the task base to retry.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from psaportal.accounts.audit import record_audit
+from psaportal.connections.client import describe_error, membrane_client
+from psaportal.connections.models import Connection
+from psaportal.jobs import services as job_services
+from psaportal.jobs.models import Job
+from psaportal.membrane import PsaError
+from psaportal.records import registry
+from psaportal.records.changes import fields as field_values
+from psaportal.records.models import PendingChange, RecordDocument, last_updated
+from psaportal.records.sync import fetch, store
+
+CHANGE_JOB = "records.change"
+Status = PendingChange.Status
+
+
+class ChangeProblem(job_services.JobProblem):
+    """A change that cannot be applied, in words the user can act on."""
+
+
+def _field(kind: registry.RecordKind, path: str) -> registry.EditableField:
+    return next(field for field in kind.editable_fields if field.path == path)
+
+
+# -- storing (views call these) -----------------------------------------------------------
+
+
+def pending_change_create(
+    *,
+    connection: Connection,
+    kind: registry.RecordKind,
+    psa_id: int,
+    changes: dict,
+    seen: dict,
+    idempotency_key: str,
+    user,
+) -> PendingChange:
+    """Store the edit and queue it, in the request's transaction. The same form sent twice
+    (a double click, a browser retry) returns the change the first one stored."""
+    with transaction.atomic():
+        change, created = PendingChange.objects.get_or_create(
+            idempotency_key=idempotency_key,
+            defaults={
+                "connection": connection,
+                "kind": kind.key,
+                "psa_id": psa_id,
+                "changes": changes,
+                "seen": {path: seen.get(path) for path in changes},
+                "seen_updated": _mirrored_last_updated(connection, kind, psa_id),
+                "author": user,
+            },
+        )
+        if created:
+            _queue(change=change, user=user)
+            record_audit(
+                user=user,
+                action="record.change",
+                target_type=kind.key,
+                target_id=psa_id,
+                summary=f"Changed {', '.join(_labels(kind, changes))} of {kind.singular} #{psa_id}",
+                before=change.seen,
+                after=changes,
+            )
+    return change
+
+
+def _mirrored_last_updated(connection, kind, psa_id):
+    document = RecordDocument.objects.filter(
+        connection=connection, kind=kind.key, psa_id=psa_id
+    ).first()
+    return last_updated(document.data) if document else None
+
+
+def _labels(kind: registry.RecordKind, changes: dict) -> list[str]:
+    return [_field(kind, path).label.lower() for path in changes]
+
+
+def _queue(*, change: PendingChange, user) -> Job:
+    from psaportal.records.changes import tasks
+
+    kind = registry.get_kind(change.kind)
+    job = job_services.job_start(
+        kind=CHANGE_JOB,
+        label=f"Save {kind.singular} #{change.psa_id} to the PSA",
+        user=user,
+        task=tasks.apply_pending_change,
+        args=(change.pk,),
+    )
+    PendingChange.objects.filter(pk=change.pk).update(job=job)
+    change.job = job
+    return job
+
+
+def pending_change_retry(*, change: PendingChange, user, force: bool = False) -> PendingChange:
+    """Send a failed or conflicting change again (``force``: over the conflict)."""
+    if change.status not in (Status.FAILED, Status.CONFLICT):
+        return change
+    with transaction.atomic():
+        PendingChange.objects.filter(pk=change.pk).update(
+            status=Status.PENDING, error="", field_errors={}, force=force or change.force
+        )
+        _queue(change=change, user=user)
+        record_audit(
+            user=user,
+            action="record.change_force" if force else "record.change_retry",
+            target_type=change.kind,
+            target_id=change.psa_id,
+            summary=("Applied anyway" if force else "Retried") + f" change #{change.pk}",
+        )
+    change.refresh_from_db()
+    return change
+
+
+def pending_change_discard(*, change: PendingChange, user) -> None:
+    """Give up an open change that is not being sent right now."""
+    discarded = PendingChange.objects.filter(
+        pk=change.pk, status__in=[Status.PENDING, Status.FAILED, Status.CONFLICT]
+    ).update(status=Status.DISCARDED)
+    if discarded:
+        record_audit(
+            user=user,
+            action="record.change_discard",
+            target_type=change.kind,
+            target_id=change.psa_id,
+            summary=f"Discarded change #{change.pk}",
+            before=change.changes,
+        )
+
+
+# -- applying (the task calls these) --------------------------------------------------------
+
+
+def pending_change_apply(*, change_id: int) -> str:
+    """Apply one change to the PSA (see the module docstring). Returns a summary."""
+    claimed = PendingChange.objects.filter(
+        pk=change_id, status__in=[Status.PENDING, Status.APPLYING]
+    ).update(status=Status.APPLYING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    change = PendingChange.objects.select_related("connection").filter(pk=change_id).first()
+    if not claimed or change is None:
+        return "Nothing to do: this change is no longer waiting."
+    kind = registry.get_kind(change.kind)
+    client = membrane_client()
+    membrane_id = change.connection.membrane_id
+    path = kind.record_path(change.psa_id)
+    try:
+        record = fetch.record_from_body(client.proxy(membrane_id, "GET", path).json())
+        if record is None:
+            raise ChangeProblem(f"The PSA did not send {kind.singular} #{change.psa_id}.")
+        operations, conflicts, now = _plan(change=change, kind=kind, record=record)
+        if conflicts and not change.force:
+            error = f"Not saved: someone changed {', '.join(_labels(kind, conflicts))} in the PSA"
+            PendingChange.objects.filter(pk=change_id).update(
+                status=Status.CONFLICT, current=now, error=f"{error} meanwhile."
+            )
+            raise ChangeProblem(f"{error} since you opened it. Compare and choose on its page.")
+        if operations:
+            answer = client.proxy(membrane_id, "PATCH", path, json=operations).json()
+            record = fetch.record_from_body(answer) or record
+    except PsaError as error:
+        if error.retryable:
+            raise
+        _fail(change_id, error=_psa_message(error, kind), field_errors=error.field_errors)
+        raise ChangeProblem(_psa_message(error, kind)) from error
+    store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
+    PendingChange.objects.filter(pk=change_id).update(
+        status=Status.APPLIED, error="", field_errors={}, applied_at=timezone.now()
+    )
+    if not operations:
+        return f"{kind.singular.capitalize()} #{change.psa_id} already had these values."
+    return f"Saved {', '.join(_labels(kind, change.changes))} of {kind.singular} #{change.psa_id}."
+
+
+def _plan(*, change: PendingChange, kind, record: dict) -> tuple[list[dict], list[str], dict]:
+    """(operations to send, paths in conflict, every changed path's value in the PSA now)."""
+    operations, conflicts, now = [], [], {}
+    for path, wanted in change.changes.items():
+        field = _field(kind, path)
+        now[path] = field_values.value_in(record, field)
+        if now[path] == wanted:
+            continue
+        if now[path] != change.seen.get(path):
+            conflicts.append(path)
+        operations.append(field_values.patch_operation(wanted, field))
+    return operations, conflicts, now
+
+
+def _psa_message(error: PsaError, kind) -> str:
+    if error.status == 404:
+        return f"This {kind.singular} no longer exists in the PSA."
+    return describe_error(error)
+
+
+def _fail(change_id: int, *, error: str, field_errors: dict | None = None) -> None:
+    PendingChange.objects.filter(pk=change_id, status=Status.APPLYING).update(
+        status=Status.FAILED, error=error[:2000], field_errors=field_errors or {}
+    )
+
+
+def pending_change_fail(*, change_id: int, error: str) -> None:
+    """The task gave up (tries used up, or an unexpected error): keep the change, failed."""
+    _fail(change_id, error=error)

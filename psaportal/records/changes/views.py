@@ -1,0 +1,117 @@
+"""Editing a record, and the outbox's pages: a record's open changes and "My changes"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from psaportal.accounts import roles
+from psaportal.connections.decorators import require_connection
+from psaportal.records import registry
+from psaportal.records.changes import selectors, services
+from psaportal.records.changes.forms import RecordEditForm
+from psaportal.records.models import PendingChange, RecordDocument
+
+
+def _editable_document(*, connection, kind: registry.RecordKind, psa_id: int) -> RecordDocument:
+    if not kind.editable_fields:
+        raise Http404(f"{kind.plural.capitalize()} cannot be edited here.")
+    return get_object_or_404(RecordDocument, connection=connection, kind=kind.key, psa_id=psa_id)
+
+
+def _own_change(request, change_id: int) -> PendingChange:
+    """A change the user may act on: their own, or any change for an admin."""
+    changes = PendingChange.objects.all()
+    if not request.user.has_perm(roles.MANAGE_CONNECTION):
+        changes = changes.filter(author=request.user)
+    return get_object_or_404(changes, pk=change_id)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+@require_connection
+def record_edit(request, kind: registry.RecordKind, psa_id: int, connection):
+    """The edit form; a valid change is stored in the outbox and sent by a task."""
+    document = _editable_document(connection=connection, kind=kind, psa_id=psa_id)
+    detail_url = reverse("records:detail", args=[kind.key, psa_id])
+    earlier = None
+    if request.method == "GET" and request.GET.get("change", "").isdigit():
+        earlier = _own_change(request, int(request.GET["change"]))
+    form = RecordEditForm(
+        request.POST if request.method == "POST" else None,
+        kind=kind,
+        record=document.data,
+        connection=connection,
+        initial=earlier.changes if earlier else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if changes:
+            services.pending_change_create(
+                connection=connection,
+                kind=kind,
+                psa_id=psa_id,
+                changes=changes,
+                seen=form.seen_values,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                user=request.user,
+            )
+            messages.success(request, "Your change is saved and on its way to the PSA.")
+            return redirect(detail_url)
+        form.add_error(None, "Nothing was changed.")
+    context = {
+        "kind": kind,
+        "psa_id": psa_id,
+        "title": document.data.get("summary") or document.data.get("name") or f"#{psa_id}",
+        "form": form,
+        "detail_url": detail_url,
+        "earlier_rows": selectors.change_rows([earlier]) if earlier else [],
+    }
+    return render(request, "records/edit.html", context)
+
+
+def _back(request, change: PendingChange):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("records:detail", kind=change.kind, psa_id=change.psa_id)
+
+
+@require_POST
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+def change_retry(request, change_id: int):
+    change = services.pending_change_retry(
+        change=_own_change(request, change_id), user=request.user
+    )
+    messages.info(request, f"Sending change #{change.pk} again.")
+    return _back(request, change)
+
+
+@require_POST
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+def change_apply_anyway(request, change_id: int):
+    change = _own_change(request, change_id)
+    services.pending_change_retry(change=change, user=request.user, force=True)
+    messages.info(request, f"Sending change #{change.pk} over the newer values in the PSA.")
+    return _back(request, change)
+
+
+@require_POST
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+def change_discard(request, change_id: int):
+    change = _own_change(request, change_id)
+    services.pending_change_discard(change=change, user=request.user)
+    messages.info(request, f"Discarded change #{change.pk}.")
+    return _back(request, change)
+
+
+@require_GET
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+def my_changes(request):
+    rows = selectors.my_changes(user=request.user)
+    return render(request, "records/changes.html", {"rows": rows})
