@@ -210,7 +210,12 @@ CELERY_BEAT_SCHEDULE = {
     "records-incremental-sync": {
         "task": "psaportal.records.sync.tasks.sync_scheduled",
         "schedule": timedelta(minutes=RECORDS_SYNC_INTERVAL_MINUTES),
-    }
+    },
+    # Edits whose tries ran out while Membrane was down, or whose worker was lost.
+    "records-resend-stalled-changes": {
+        "task": "psaportal.records.changes.tasks.resend_stalled_changes",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # Membrane: the local sandbox by default; the real API with a token or workspace key+secret.

@@ -57,7 +57,7 @@ class ConnectionWatchTask(MembraneTask):
 
     owns_job = False
 
-    def give_up(self, job_id, *args, error: str) -> None:
+    def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
         pass
 
 

@@ -62,6 +62,7 @@ class MembraneTask(Task):
                     *args,
                     error=f"This took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s "
                     "and was stopped. Try again; if it keeps happening, tell an admin.",
+                    passing=True,
                 )
                 return None
             except services.JobProblem as problem:
@@ -81,7 +82,9 @@ class MembraneTask(Task):
         attempts = settings.TASK_MAX_ATTEMPTS
         if not error.retryable or attempt + 1 >= attempts:
             tries = f" (gave up after {attempt + 1} tries)" if error.retryable else ""
-            self.give_up(job_id, *args, error=describe_error(error) + tries)
+            self.give_up(
+                job_id, *args, error=describe_error(error) + tries, passing=error.retryable
+            )
             return
         countdown = retry_countdown(error=error, attempt=attempt)
         services.job_note_retry(
@@ -93,8 +96,9 @@ class MembraneTask(Task):
         )
         dispatch.send(self, job_id, *args, countdown=countdown, retries=attempt + 1)
 
-    def give_up(self, job_id, *args, error: str) -> None:
-        """The work cannot be done: record ``error`` where the user will see it."""
+    def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
+        """The work cannot be done: record ``error`` where the user will see it. ``passing``:
+        the cause may pass (tries used up on 429s, 5xx or timeouts), as opposed to a refusal."""
         services.job_fail(job_id=job_id, error=error)
 
 

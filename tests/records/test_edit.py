@@ -4,11 +4,15 @@ Each test opens the edit form as a person would (so the form carries what they s
 it, and runs the queued task in-process when the request commits.
 """
 
+import time
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
 from psaportal.accounts.models import AuditEntry
 from psaportal.jobs.models import Job
+from psaportal.records.changes import services
 from psaportal.records.models import PendingChange, Priority, Ticket
 from tests.records.mirror_rows import mirror
 
@@ -212,7 +216,7 @@ def test_membrane_down_keeps_the_change_then_it_applies_when_back(
     assert psa_ticket()["summary"] == "Later"
 
 
-def test_when_the_tries_run_out_the_change_is_kept_failed_and_can_be_sent_again(
+def test_when_the_tries_run_out_the_change_waits_and_the_sweep_sends_it_when_back(
     technician_client,
     ticket,
     psa_ticket,
@@ -226,14 +230,41 @@ def test_when_the_tries_run_out_the_change_is_kept_failed_and_can_be_sent_again(
     save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Later"})
     run_deferred()
     change = PendingChange.objects.get()
-    assert change.status == Status.FAILED and "gave up after 6 tries" in change.error
+    assert change.status == Status.PENDING and "gave up after 6 tries" in change.error
+    assert "sent again in the background" in change.error
+    assert services.pending_change_resend_stalled() == 0  # not stalled long enough yet
+
+    sandbox.clear_faults()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.pending_change_resend_stalled(older_than=timedelta(0)) == 1
+    change.refresh_from_db()
+    assert change.status == Status.APPLIED and change.error == ""
+    assert psa_ticket()["summary"] == "Later"
+
+
+def test_a_waiting_change_can_be_sent_again_at_once(
+    technician_client,
+    ticket,
+    psa_ticket,
+    sandbox,
+    sandbox_faults,
+    django_capture_on_commit_callbacks,
+    run_deferred,
+):
+    data = opened_form(technician_client, ticket)
+    sandbox_faults(error_every=1, error_status=503, scope="psa")
+    save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Now"})
+    run_deferred()
+    change = PendingChange.objects.get()
+    page = technician_client.get(reverse("records:changes")).content.decode()
+    assert "Try again" in page and "sent again in the background" in page
 
     sandbox.clear_faults()
     with django_capture_on_commit_callbacks(execute=True):
         technician_client.post(reverse("records:change_retry", args=[change.pk]))
     change.refresh_from_db()
     assert change.status == Status.APPLIED
-    assert psa_ticket()["summary"] == "Later"
+    assert psa_ticket()["summary"] == "Now"
 
 
 def test_nothing_changed_is_said_and_nothing_is_stored(technician_client, ticket):
@@ -278,3 +309,38 @@ def test_my_changes_lists_mine(technician_client, ticket, django_capture_on_comm
     save(technician_client, django_capture_on_commit_callbacks, ticket, data)
     content = technician_client.get(reverse("records:changes")).content.decode()
     assert "Mine to see" in content and f"Ticket #{ticket['id']}" in content
+
+
+@pytest.mark.worker
+def test_on_a_real_worker_an_edit_rides_out_faults_and_is_applied(
+    technician_client, ticket, psa_ticket, sandbox, celery_worker
+):
+    """A 429 with Retry-After, then a 503, then a dropped connection, then the PSA is back."""
+    data = opened_form(technician_client, ticket)
+    sandbox.set_faults(rate_limit_every=1, retry_after=1, scope="psa")
+    technician_client.post(edit_url(ticket), data | {"summary": "Through the storm"})
+    for fault, then in (
+        ("rate_limit", {"error_every": 1, "error_status": 503}),
+        ("error", {"drop_every": 1}),
+        ("drop", None),
+    ):
+        wait_until(lambda fault=fault: sandbox.stats()["faults_injected"].get(fault))
+        if then:
+            sandbox.set_faults(scope="psa", **then)
+        else:
+            sandbox.clear_faults()
+
+    change = PendingChange.objects.get()
+    wait_until(lambda: PendingChange.objects.get().status == Status.APPLIED)
+    change.refresh_from_db()
+    assert change.attempts >= 4 and change.error == ""
+    assert psa_ticket()["summary"] == "Through the storm"
+    assert Ticket.objects.get(psa_id=ticket["id"]).summary == "Through the storm"
+
+
+def wait_until(condition, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {seconds} s")
+        time.sleep(0.05)

@@ -14,6 +14,8 @@ passing failure (429, 5xx, no answer) propagates for the task base to retry.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +32,9 @@ from psaportal.records.models import PendingChange, RecordDocument, last_updated
 from psaportal.records.sync import fetch, store
 
 CHANGE_JOB = "records.change"
+#: A change pending or applying this long without news is sent again by the sweep.
+STALLED_AFTER = timedelta(minutes=10)  # longer than the longest Retry-After honoured
+RESEND_BATCH = 500
 Status = PendingChange.Status
 
 
@@ -111,8 +116,8 @@ def _queue(*, change: PendingChange, user) -> Job:
 
 
 def pending_change_retry(*, change: PendingChange, user, force: bool = False) -> PendingChange:
-    """Send a failed or conflicting change again (``force``: over the conflict)."""
-    if change.status not in (Status.FAILED, Status.CONFLICT):
+    """Send a failed, conflicting or waiting change again (``force``: over the conflict)."""
+    if change.status not in (Status.PENDING, Status.FAILED, Status.CONFLICT):
         return change
     with transaction.atomic():
         PendingChange.objects.filter(pk=change.pk).update(
@@ -213,6 +218,34 @@ def _fail(change_id: int, *, error: str, field_errors: dict | None = None) -> No
     PendingChange.objects.filter(pk=change_id, status=Status.APPLYING).update(
         status=Status.FAILED, error=error[:2000], field_errors=field_errors or {}
     )
+
+
+def pending_change_wait(*, change_id: int, error: str) -> None:
+    """The tries ran out on a cause that may pass: keep the change pending, saying why."""
+    PendingChange.objects.filter(pk=change_id, status=Status.APPLYING).update(
+        status=Status.PENDING, error=f"{error} It will be sent again in the background."[:2000]
+    )
+
+
+def pending_change_resend_stalled(*, older_than: timedelta = STALLED_AFTER) -> int:
+    """Queue again every change left pending or applying for longer than ``older_than``:
+    its tries ran out while Membrane was down, or its worker or message was lost. Returns
+    how many were sent."""
+    stalled_before = timezone.now() - older_than
+    sent = 0
+    stalled = PendingChange.objects.filter(
+        status__in=[Status.PENDING, Status.APPLYING], updated_at__lt=stalled_before
+    )
+    for change in stalled.select_related("author")[:RESEND_BATCH]:
+        # Claimed by a conditional update, so two sweeps never send one change twice.
+        claimed = PendingChange.objects.filter(pk=change.pk, updated_at=change.updated_at).update(
+            status=Status.PENDING, updated_at=timezone.now()
+        )
+        if claimed:
+            with transaction.atomic():
+                _queue(change=change, user=change.author)
+            sent += 1
+    return sent
 
 
 def pending_change_fail(*, change_id: int, error: str) -> None:

@@ -10,12 +10,23 @@ from psaportal.records.changes import services
 
 
 class ChangeTask(MembraneTask):
-    """When the tries are used up, the change stays, failed with the reason and a retry
-    button: what the user typed is never dropped."""
+    """What the user typed is never dropped. When the tries are used up on a cause that may
+    pass (Membrane or the PSA down), the change waits, pending, for the background sweep
+    (``resend_stalled_changes``); a refusal leaves it failed, with the reason and a retry."""
 
-    def give_up(self, job_id, *args, error: str) -> None:
-        services.pending_change_fail(change_id=args[0], error=error)
+    def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
+        if passing:
+            services.pending_change_wait(change_id=args[0], error=error)
+        else:
+            services.pending_change_fail(change_id=args[0], error=error)
         job_services.job_fail(job_id=job_id, error=error)
+
+
+@shared_task(ignore_result=True)
+def resend_stalled_changes():
+    """Celery beat: send again the changes that wait (a cause that may pass, a lost worker
+    or message)."""
+    return services.pending_change_resend_stalled()
 
 
 @shared_task(base=ChangeTask, bind=True)

@@ -22,7 +22,7 @@ class SyncStepTask(MembraneTask):
 
     owns_job = False
 
-    def give_up(self, job_id, *args, error: str) -> None:
+    def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
         run_id, page_number = args[0], (args[1] if len(args) > 1 else None)
         services.sync_run_fail(run_id=run_id, error=error, page_number=page_number)
         dispatch.send(sync_advance, job_id)
