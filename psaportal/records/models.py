@@ -866,6 +866,10 @@ class PendingChange(models.Model):
     of overwriting a colleague's edit.
     """
 
+    class Operation(models.TextChoices):
+        UPDATE = "update", "Edit"
+        CREATE = "create", "New record"
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         APPLYING = "applying", "Applying"
@@ -878,8 +882,13 @@ class PendingChange(models.Model):
         "connections.Connection", on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=32, help_text="The registry key of the record kind.")
-    psa_id = models.BigIntegerField()
-    changes = models.JSONField(help_text="JSON path → the wanted value.")
+    operation = models.CharField(max_length=16, choices=Operation.choices, default=Operation.UPDATE)
+    psa_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The record; for a new one, its id once created."
+    )
+    changes = models.JSONField(
+        help_text="JSON path → the wanted value (a new record: the action's input)."
+    )
     seen = models.JSONField(help_text="JSON path → the value the user saw.")
     seen_updated = models.DateTimeField(
         null=True, blank=True, help_text="The record's _info/lastUpdated as the user saw it."

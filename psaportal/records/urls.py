@@ -12,6 +12,12 @@ urlpatterns = [
     path("sync/", sync_views.sync_status, name="sync"),
     path("sync/start/", sync_views.sync_start, name="sync_start"),
     path("changes/", change_views.my_changes, name="changes"),
+    path("tickets/new/", change_views.ticket_create, name="ticket_create"),
+    path(
+        "tickets/new/contacts/",
+        change_views.ticket_create_contacts,
+        name="ticket_create_contacts",
+    ),
     path("changes/<int:change_id>/retry/", change_views.change_retry, name="change_retry"),
     path(
         "changes/<int:change_id>/apply-anyway/",

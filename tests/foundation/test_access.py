@@ -44,6 +44,8 @@ PAGE_ROLES = {
     "records:detail_refresh": roles.TECHNICIAN,
     "records:edit": roles.TECHNICIAN,
     "records:changes": roles.TECHNICIAN,
+    "records:ticket_create": roles.TECHNICIAN,
+    "records:ticket_create_contacts": roles.TECHNICIAN,
     "records:change_retry": roles.TECHNICIAN,
     "records:change_apply_anyway": roles.TECHNICIAN,
     "records:change_discard": roles.TECHNICIAN,

@@ -9,7 +9,7 @@ from django import forms
 
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
-from psaportal.records.models import BoardStatus
+from psaportal.records.models import BoardStatus, Company, Contact
 
 NUMBER_MAX = 10**9
 
@@ -103,3 +103,64 @@ def _posted_seen(data, paths: list[str]) -> dict | None:
     if not isinstance(seen, dict) or set(seen) != set(paths):
         return None
     return seen
+
+
+class TicketCreateForm(forms.Form):
+    """A new ticket: the fields of the ``create-ticket`` action's input, choices from the
+    mirror; the contact list is narrowed to the chosen company."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    summary = forms.CharField(max_length=100, strip=True)
+    company = forms.TypedChoiceField(coerce=int, empty_value=None)
+    contact = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    initial_description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    REFERENCES = ("board", "status", "priority", "owner")
+
+    def __init__(self, data=None, *, connection):
+        super().__init__(data, initial={"idempotency_key": uuid.uuid4().hex})
+        companies = Company.objects.filter(connection=connection).order_by("name")
+        self.fields["company"].choices = [
+            ("", "Choose a company"),
+            *companies.values_list("psa_id", "name"),
+        ]
+        self.fields["contact"].choices = contact_choices(
+            connection=connection, company_id=_int_or_none((data or {}).get("company"))
+        )
+        ticket_fields = {
+            field.path: field for field in registry.get_kind("tickets").editable_fields
+        }
+        for path in self.REFERENCES:
+            field = ticket_fields[path]
+            self.fields[path] = forms.TypedChoiceField(
+                label=field.label, coerce=int, empty_value=None, required=False,
+                choices=_choices(connection=connection, field=field, record={}),
+            )  # fmt: skip
+        self.order_fields(["summary", "company", "contact", *self.REFERENCES])
+
+    def action_input(self) -> dict:
+        """The ``create-ticket`` input: references as ``{"id": N}``, empty ones left out."""
+        data = self.cleaned_data
+        action_input = {"summary": data["summary"], "company": {"id": data["company"]}}
+        for name in ("contact", *self.REFERENCES):
+            if data.get(name) is not None:
+                action_input[name] = {"id": data[name]}
+        if data.get("initial_description"):
+            action_input["initialDescription"] = data["initial_description"]
+        return action_input
+
+
+def contact_choices(*, connection, company_id: int | None) -> list:
+    """The company's contacts (none until a company is chosen)."""
+    if company_id is None:
+        return [("", "Choose a company first")]
+    contacts = Contact.objects.filter(connection=connection, company_id=company_id)
+    return [("", "—"), *contacts.order_by("display_name").values_list("psa_id", "display_name")]
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from psaportal.records import registry
-from psaportal.records.models import PendingChange
+from psaportal.records.models import Company, PendingChange
 
 
 def _shown(value, field: registry.EditableField, names: dict) -> str:
@@ -40,6 +40,9 @@ def change_rows(changes: list[PendingChange]) -> list[dict]:
     rows = []
     for change in changes:
         kind = registry.get_kind(change.kind)
+        if change.operation == PendingChange.Operation.CREATE:
+            rows.append({"change": change, "kind": kind, "fields": _new_record_fields(change)})
+            continue
         names = _names(change.connection_id, kind, [change])
         fields = [
             {
@@ -58,6 +61,29 @@ def change_rows(changes: list[PendingChange]) -> list[dict]:
         ]
         rows.append({"change": change, "kind": kind, "fields": fields})
     return rows
+
+
+def _new_record_fields(change: PendingChange) -> list[dict]:
+    """A new record's input as (label, value) rows, with the company by name."""
+    wanted = change.changes
+    company_id = (wanted.get("company") or {}).get("id")
+    company = Company.objects.filter(connection_id=change.connection_id, psa_id=company_id)
+    fields = [
+        ("summary", "Summary", wanted.get("summary", "")),
+        ("company", "Company", company.values_list("name", flat=True).first() or f"#{company_id}"),
+        ("initialDescription", "Description", wanted.get("initialDescription", "")),
+    ]
+    return [
+        {
+            "label": label,
+            "seen": "",
+            "now": "",
+            "wanted": value or "—",
+            "conflict": False,
+            "error": change.field_errors.get(path, ""),
+        }
+        for path, label, value in fields
+    ]
 
 
 def record_changes(*, connection, kind: registry.RecordKind, psa_id: int) -> list[dict]:

@@ -25,13 +25,18 @@ from psaportal.connections.client import describe_error, membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
-from psaportal.membrane import PsaError
+from psaportal.membrane import ActionRunError, BadRequestError, PsaError
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
 from psaportal.records.models import PendingChange, RecordDocument, last_updated
 from psaportal.records.sync import fetch, store
 
 CHANGE_JOB = "records.change"
+#: What the PSA or Membrane answers when it will not do a change (a passing error is
+#: raised again for the task base to retry).
+REFUSALS = (PsaError, ActionRunError, BadRequestError)
+#: Action ids by (connection, action key): found once per process by intent.
+_ACTION_IDS: dict[tuple[str, str], str] = {}
 #: A change pending or applying this long without news is sent again by the sweep.
 STALLED_AFTER = timedelta(minutes=10)  # longer than the longest Retry-After honoured
 RESEND_BATCH = 500
@@ -88,6 +93,35 @@ def pending_change_create(
     return change
 
 
+def ticket_create(
+    *, connection: Connection, action_input: dict, idempotency_key: str, user
+) -> PendingChange:
+    """Store a new ticket and queue its creation. The same form sent twice stores one."""
+    kind = registry.get_kind("tickets")
+    with transaction.atomic():
+        change, created = PendingChange.objects.get_or_create(
+            idempotency_key=idempotency_key,
+            defaults={
+                "connection": connection,
+                "kind": kind.key,
+                "operation": PendingChange.Operation.CREATE,
+                "changes": action_input,
+                "seen": {},
+                "author": user,
+            },
+        )
+        if created:
+            _queue(change=change, user=user)
+            record_audit(
+                user=user,
+                action="record.create",
+                target_type=kind.key,
+                summary=f"New ticket: {action_input.get('summary', '')}",
+                after=action_input,
+            )
+    return change
+
+
 def _mirrored_last_updated(connection, kind, psa_id):
     document = RecordDocument.objects.filter(
         connection=connection, kind=kind.key, psa_id=psa_id
@@ -103,9 +137,10 @@ def _queue(*, change: PendingChange, user) -> Job:
     from psaportal.records.changes import tasks
 
     kind = registry.get_kind(change.kind)
+    what = f"{kind.singular} #{change.psa_id}" if change.psa_id else f"the new {kind.singular}"
     job = job_services.job_start(
         kind=CHANGE_JOB,
-        label=f"Save {kind.singular} #{change.psa_id} to the PSA",
+        label=f"Save {what} to the PSA",
         user=user,
         task=tasks.apply_pending_change,
         args=(change.pk,),
@@ -165,6 +200,8 @@ def pending_change_apply(*, change_id: int) -> str:
     kind = registry.get_kind(change.kind)
     client = membrane_client()
     membrane_id = change.connection.membrane_id
+    if change.operation == PendingChange.Operation.CREATE:
+        return _apply_create(change=change, kind=kind, client=client, membrane_id=membrane_id)
     path = kind.record_path(change.psa_id)
     try:
         record = fetch.record_from_body(client.proxy(membrane_id, "GET", path).json())
@@ -180,11 +217,8 @@ def pending_change_apply(*, change_id: int) -> str:
         if operations:
             answer = client.proxy(membrane_id, "PATCH", path, json=operations).json()
             record = fetch.record_from_body(answer) or record
-    except PsaError as error:
-        if error.retryable:
-            raise
-        _fail(change_id, error=_psa_message(error, kind), field_errors=error.field_errors)
-        raise ChangeProblem(_psa_message(error, kind)) from error
+    except REFUSALS as error:
+        _refused(change, error=error, kind=kind)
     store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
     PendingChange.objects.filter(pk=change_id).update(
         status=Status.APPLIED, error="", field_errors={}, applied_at=timezone.now()
@@ -192,6 +226,84 @@ def pending_change_apply(*, change_id: int) -> str:
     if not operations:
         return f"{kind.singular.capitalize()} #{change.psa_id} already had these values."
     return f"Saved {', '.join(_labels(kind, change.changes))} of {kind.singular} #{change.psa_id}."
+
+
+def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> str:
+    """Create the record with the kind's ``create-*`` action. A try after one that may have
+    reached the PSA (it timed out, or the answer was lost) first looks for the record."""
+    try:
+        record = _created_earlier(change=change, kind=kind, client=client, membrane_id=membrane_id)
+        if record is None:
+            action_id = _action_id(client, membrane_id, kind.actions.create)
+            answer = client.run_action(action_id, connection_id=membrane_id, input=change.changes)
+            record = fetch.record_from_body(answer["output"])
+            if record is None:
+                raise ChangeProblem(f"The PSA did not send the new {kind.singular} back.")
+    except REFUSALS as error:
+        _refused(change, error=error, kind=kind)
+    store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
+    PendingChange.objects.filter(pk=change.pk).update(
+        status=Status.APPLIED, psa_id=record["id"], error="", field_errors={},
+        applied_at=timezone.now(),
+    )  # fmt: skip
+    return f"Created {kind.singular} #{record['id']}."
+
+
+def _created_earlier(*, change: PendingChange, kind, client, membrane_id: str) -> dict | None:
+    """On a second try, the record an earlier try may have created: same company and
+    summary, entered since the change was stored."""
+    if change.attempts <= 1:
+        return None
+    since = (change.created_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    company_id = (change.changes.get("company") or {}).get("id")
+    candidates = client.proxy(
+        membrane_id,
+        "GET",
+        kind.path,
+        query={
+            "conditions": f"company/id = {int(company_id)} and _info/dateEntered >= [{since}]",
+            "orderBy": "id desc",
+            "pageSize": 50,
+        },
+    ).json()
+    summary = change.changes.get("summary")
+    return next(
+        (row for row in candidates if isinstance(row, dict) and row.get("summary") == summary),
+        None,
+    )
+
+
+def _action_id(client, membrane_id: str, key: str) -> str:
+    """The id of the connection's action ``key``, found by intent as Membrane advises."""
+    cached = _ACTION_IDS.get((membrane_id, key))
+    if cached:
+        return cached
+    for action in client.search_actions(connection_id=membrane_id, intent=key.replace("-", " ")):
+        if isinstance(action, dict) and action.get("key") == key and action.get("id"):
+            _ACTION_IDS[(membrane_id, key)] = action["id"]
+            return action["id"]
+    raise ChangeProblem(f"Membrane has no {key} action for this connection.")
+
+
+def _refused(change: PendingChange, *, error, kind) -> None:
+    """The PSA (or Membrane) said no: fail the change with its words, on the fields."""
+    if error.retryable:
+        raise error
+    message = _psa_message(error, kind)
+    _fail(change.pk, error=message, field_errors=_field_errors(error))
+    raise ChangeProblem(message) from error
+
+
+def _field_errors(error) -> dict[str, str]:
+    if isinstance(error, PsaError):
+        return error.field_errors
+    psa_error = error.psa_error if isinstance(error, ActionRunError) else None
+    problems = (psa_error or {}).get("errors") or []
+    return {
+        problem["field"]: problem.get("message") or "is invalid"
+        for problem in problems
+        if isinstance(problem, dict) and problem.get("field")
+    }
 
 
 def _plan(*, change: PendingChange, kind, record: dict) -> tuple[list[dict], list[str], dict]:
@@ -208,8 +320,8 @@ def _plan(*, change: PendingChange, kind, record: dict) -> tuple[list[dict], lis
     return operations, conflicts, now
 
 
-def _psa_message(error: PsaError, kind) -> str:
-    if error.status == 404:
+def _psa_message(error, kind) -> str:
+    if isinstance(error, PsaError) and error.status == 404:
         return f"This {kind.singular} no longer exists in the PSA."
     return describe_error(error)
 

@@ -14,7 +14,7 @@ from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
 from psaportal.records import registry
 from psaportal.records.changes import selectors, services
-from psaportal.records.changes.forms import RecordEditForm
+from psaportal.records.changes.forms import RecordEditForm, TicketCreateForm
 from psaportal.records.models import PendingChange, RecordDocument
 
 
@@ -115,3 +115,33 @@ def change_discard(request, change_id: int):
 def my_changes(request):
     rows = selectors.my_changes(user=request.user)
     return render(request, "records/changes.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+@require_connection
+def ticket_create(request, connection):
+    """A new ticket, stored in the outbox and created by a task; the same form sent twice
+    creates one ticket."""
+    form = TicketCreateForm(
+        request.POST if request.method == "POST" else None, connection=connection
+    )
+    if request.method == "POST" and form.is_valid():
+        services.ticket_create(
+            connection=connection,
+            action_input=form.action_input(),
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            user=request.user,
+        )
+        messages.success(request, "The new ticket is saved and on its way to the PSA.")
+        return redirect("records:changes")
+    return render(request, "records/ticket_create.html", {"form": form})
+
+
+@require_GET
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+@require_connection
+def ticket_create_contacts(request, connection):
+    """The contact choices of the chosen company (swapped into the form by HTMX)."""
+    form = TicketCreateForm(request.GET, connection=connection)
+    return render(request, "records/ticket_create.html#contact-field", {"form": form})
