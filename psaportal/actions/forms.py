@@ -334,6 +334,12 @@ class ApiRequestForm(forms.Form):
             )
         return cleaned
 
+    def query_fields(self):
+        return [self[name] for name in (*QUERY_FIELDS, "params")]
+
+    def extra_fields(self):
+        return [self["headers"], self["body"]]
+
     @property
     def is_write(self) -> bool:
         return self.cleaned_data.get("method") in WRITE_METHODS

@@ -25,6 +25,18 @@ class Action(models.Model):
     def __str__(self):
         return self.name or self.key or self.membrane_id
 
+    @property
+    def input_schema_rows(self) -> list:
+        from psaportal.actions.schema_forms import schema_rows
+
+        return schema_rows(self.input_schema)
+
+    @property
+    def output_schema_rows(self) -> list:
+        from psaportal.actions.schema_forms import schema_rows
+
+        return schema_rows(self.output_schema)
+
 
 class ConsoleWork(models.Model):
     """What every console request shares: who, when, how it went."""
