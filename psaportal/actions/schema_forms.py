@@ -138,6 +138,14 @@ class JsonNumberField(forms.FloatField):
         return attrs
 
 
+class OptionalBooleanSelect(forms.NullBooleanSelect):
+    """Yes, no, or not given."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "—"), ("true", "Yes"), ("false", "No")]
+
+
 def _enum_choices(values: list, required: bool) -> list[tuple[str, str]]:
     choices = [
         (json.dumps(value), value if isinstance(value, str) else json.dumps(value))
@@ -192,7 +200,7 @@ def leaf_field(schema: dict, *, required: bool, label: str, help_text: str) -> f
             # A checkbox cannot say "not given": unticked is false.
             return forms.BooleanField(required=False, label=label, help_text=help_text)
         return forms.NullBooleanField(
-            widget=forms.Select(choices=[("unknown", "—"), ("true", "Yes"), ("false", "No")]),
+            widget=OptionalBooleanSelect(),
             label=label,
             help_text=help_text,
         )
