@@ -87,7 +87,10 @@ def test_history_lists_runs_and_runs_one_again_with_the_same_input(
     edit = console.get(reverse("actions:detail", args=[action.pk]) + f"?from_run={first.pk}")
     assert 'value="2"' in edit.content.decode()
     download = console.get(reverse("actions:run-download", args=[first.pk, "output"]))
-    assert download["Content-Disposition"] == f'attachment; filename="action-run-{first.pk}-output.json"'
+    assert (
+        download["Content-Disposition"]
+        == f'attachment; filename="action-run-{first.pk}-output.json"'
+    )
 
 
 def test_api_requests_have_a_history_and_can_be_sent_again(
@@ -139,8 +142,8 @@ def test_no_secret_appears_on_pages_history_audit_or_logs(
     with django_capture_on_commit_callbacks(execute=True):
         console.post(reverse("actions:search-start"), {"intent": "list tickets"})
         action = known_action("create-ticket")
-        console.post(reverse("actions:run", args=[action.pk]),
-                     {"mode": "form", "input.summary": "From console", "input.company.id": "1"})  # fmt: skip
+        ticket = {"mode": "form", "input.summary": "From console", "input.company.id": "1"}
+        console.post(reverse("actions:run", args=[action.pk]), ticket)
         console.post(reverse("api_console:send"),
                      {"method": "POST", "path": "/service/tickets", "confirmed": "on",
                       "body": '{"summary": "Raw", "company": {"id": 1}}'})  # fmt: skip

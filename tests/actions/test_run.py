@@ -52,7 +52,7 @@ def test_list_tickets_runs_and_shows_a_table_linking_to_ticket_pages(
     assert len(records) == 5
     first = records[0]["id"]
     assert f'<a href="{reverse("records:detail", args=["tickets", first])}">{first}</a>' in output
-    assert "<th scope=\"col\">summary</th>" in output
+    assert '<th scope="col">summary</th>' in output
     assert "ids open the portal's tickets pages" in output
     assert "Copy JSON" in output and reverse("actions:run-download", args=[the_run.pk, "output"])
 

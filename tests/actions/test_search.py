@@ -34,7 +34,7 @@ def test_the_right_action_comes_first(
     assert found.status == "succeeded", found.error
     page = console.get(reverse("actions:search", args=[found.pk])).content.decode()
     first = page.index('class="action-result"')
-    assert f"<code class=\"small\">{first_key}</code>" in page[first : first + 600]
+    assert f'<code class="small">{first_key}</code>' in page[first : first + 600]
 
 
 def test_htmx_search_polls_the_job_then_swaps_in_the_results(

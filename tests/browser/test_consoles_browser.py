@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def admin_page(login_page, admin, psa_connection):
+def admin_page(login_page, admin, request):
+    request.getfixturevalue("psa_connection")
     return login_page(admin)
 
 
