@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from psaportal.actions import views
 
@@ -12,11 +12,7 @@ urlpatterns = [
     path("runs/<int:run_id>/", views.run_detail, name="run-detail"),
     path("runs/<int:run_id>/output/", views.run_output, name="run-output"),
     path("runs/<int:run_id>/again/", views.run_again, name="run-again"),
-    re_path(
-        r"^runs/(?P<run_id>[0-9]+)/(?P<part>input|output)\.json$",
-        views.run_download,
-        name="run-download",
-    ),
+    path("runs/<int:run_id>/<str:part>.json", views.run_download, name="run-download"),
     path("<int:action_id>/", views.action_detail, name="detail"),
     path("<int:action_id>/run/", views.action_run, name="run"),
 ]

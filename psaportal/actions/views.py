@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -162,6 +162,8 @@ def run_detail(request, run_id: int):
 @console_view
 def run_download(request, run_id: int, part: str):
     """A run's input or output as a JSON file."""
+    if part not in ("input", "output"):
+        raise Http404("Only a run's input or output can be downloaded.")
     run = get_object_or_404(ActionRun, pk=run_id)
     value = run.input if part == "input" else run.output
     response = HttpResponse(display.pretty_json(value), content_type="application/json")
