@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "psaportal.jobs",
     "psaportal.connections",
     "psaportal.records",
+    "psaportal.actions",
     "psaportal.sandbox",
 ]
 
@@ -227,6 +228,9 @@ MEMBRANE_WORKSPACE_KEY = os.environ.get("MEMBRANE_WORKSPACE_KEY", "")
 MEMBRANE_WORKSPACE_SECRET = os.environ.get("MEMBRANE_WORKSPACE_SECRET", "")
 MEMBRANE_TENANT_KEY = os.environ.get("MEMBRANE_TENANT_KEY", "psa-portal")
 MEMBRANE_TIMEOUT_SECONDS = env_seconds("MEMBRANE_TIMEOUT_SECONDS", 30)
+# The action and API consoles show answers up to this size on the page; larger ones are
+# kept and offered as a download instead.
+CONSOLE_DISPLAY_LIMIT_BYTES = max(1024, env_int("CONSOLE_DISPLAY_LIMIT_BYTES", 256 * 1024))
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 
 # Content-Security-Policy: our own static files only; no inline script, no CDN.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("jobs/", include("psaportal.jobs.urls")),
     path("connection/", include("psaportal.connections.urls")),
     path("records/", include("psaportal.records.urls")),
+    path("actions/", include("psaportal.actions.urls")),
+    path("api-console/", include("psaportal.actions.api_console_urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -285,6 +285,30 @@ CREATE_TICKET_INPUT = {
         "impact": {"type": "string", "enum": ["Low", "Medium", "High"]},
         "budgetHours": {"type": "number", "minimum": 0},
         "requiredDate": {"type": "string", "format": "date-time"},
+        "recordType": {
+            "type": "string",
+            "enum": ["ServiceTicket", "ProjectTicket", "ProjectIssue"],
+            "default": "ServiceTicket",
+        },
+        "source": _REF_INPUT,
+        "contactName": {"type": "string", "maxLength": 62},
+        "contactPhoneNumber": {"type": "string", "maxLength": 20},
+        "closedFlag": {
+            "type": "boolean",
+            "description": "Create the ticket already closed (its board's closed status)",
+        },
+        "customFields": {
+            "type": "array",
+            "description": "Values of the PSA's custom fields, by custom field id",
+            "items": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 1},
+                    "value": {"type": "string"},
+                },
+            },
+        },
     },
 }
 UPDATE_TICKET_INPUT = {
