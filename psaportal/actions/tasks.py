@@ -16,8 +16,8 @@ class ConsoleTask(MembraneTask):
     abstract = True
     model: type[ConsoleWork]
 
-    def give_up(self, job_id, *args, error: str) -> None:
-        super().give_up(job_id, *args, error=error)
+    def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
+        super().give_up(job_id, *args, error=error, passing=passing)
         services.console_work_fail(model=self.model, pk=args[0], error=error)
 
 
