@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "psaportal.jobs",
     "psaportal.connections",
     "psaportal.records",
+    "psaportal.reports",
     "psaportal.sandbox",
 ]
 

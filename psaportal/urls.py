@@ -12,6 +12,7 @@ urlpatterns = [
     path("jobs/", include("psaportal.jobs.urls")),
     path("connection/", include("psaportal.connections.urls")),
     path("records/", include("psaportal.records.urls")),
+    path("reports/", include("psaportal.reports.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
