@@ -7,7 +7,7 @@ realization is hours billed over hours worked. Entries count on their work date.
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 
 from psaportal.records.models import Member, TimeEntry
@@ -47,23 +47,25 @@ def _option_sums() -> dict:
 
 
 def time_totals(*, connection, period: Period, filters: ReportFilters) -> dict:
-    """Hours, billable hours, hours billed, capacity and utilization for the whole period."""
+    """Hours, billable hours, hours billed, capacity and utilization for the whole period.
+
+    Utilization counts only the members whose capacity is known, on both sides.
+    """
     entries = time_entries(connection=connection, period=period, filters=filters)
     totals = entries.aggregate(
-        hours=_hours(),
-        billable=_hours("Billable"),
-        billed=Coalesce(Sum("hours_billed"), 0.0),
-        members=Count("member_identifier", distinct=True),
+        hours=_hours(), billable=_hours("Billable"), billed=Coalesce(Sum("hours_billed"), 0.0)
     )
-    capacity = _capacity(connection=connection, period=period, identifiers=_members(entries))
+    by_member = dict(
+        entries.values("member_identifier")
+        .annotate(billable=_hours("Billable"))
+        .values_list("member_identifier", "billable")
+    )
+    capacity = _capacity(connection=connection, period=period, identifiers=list(by_member))
     totals["capacity"] = sum(capacity.values()) if capacity else None
-    totals["utilization"] = t.percent(totals["billable"], totals["capacity"])
+    known_billable = sum(by_member[member] for member in capacity)
+    totals["utilization"] = t.percent(known_billable, totals["capacity"])
     totals["realization"] = t.percent(totals["billed"], totals["hours"])
     return totals
-
-
-def _members(entries: QuerySet) -> list[str]:
-    return list(entries.values_list("member_identifier", flat=True).distinct())
 
 
 def _capacity(*, connection, period: Period, identifiers: list[str]) -> dict[str, float]:
