@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
 # A cell starting with one of these is a formula to a spreadsheet; quote it as text.
@@ -67,6 +69,12 @@ class Table:
     @property
     def chart_data(self) -> dict | None:
         return self.chart.data(self) if self.chart and self.rows else None
+
+    @property
+    def chart_json(self) -> str:
+        """The chart's data as JSON for the canvas's data-chart attribute ("" for no chart)."""
+        data = self.chart_data
+        return json.dumps(data, cls=DjangoJSONEncoder) if data else ""
 
     def csv_text(self) -> str:
         """The table as CSV: the header, the rows and the totals, as the page shows them."""

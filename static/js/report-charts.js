@@ -1,5 +1,5 @@
-/* Report charts: draws each <canvas data-chart-source="ID"> from the JSON in the element ID
-   (written by the server from the table beside it), with Chart.js from static/vendor.
+/* Report charts: draws each <canvas data-chart="JSON"> from its JSON (written by the server
+   from the table beside it), with Chart.js from static/vendor.
    Each series gets its own fill pattern as well as its own colour, so the chart reads without
    colour; a click on a bar opens the records behind that number. */
 (function () {
@@ -31,10 +31,8 @@
   }
 
   function draw(canvas) {
-    if (canvas.dataset.chartReady || typeof Chart === "undefined") return;
-    var source = document.getElementById(canvas.dataset.chartSource);
-    if (!source) return;
-    var spec = JSON.parse(source.textContent);
+    if (canvas.dataset.chartReady) return;
+    var spec = JSON.parse(canvas.dataset.chart);
     var datasets = spec.datasets.map(function (series, index) {
       return {
         label: series.label,
@@ -72,13 +70,18 @@
     canvas.dataset.chartReady = "true";
   }
 
-  function drawAll(root) {
-    root.querySelectorAll("canvas[data-chart-source]").forEach(draw);
+  function drawAll() {
+    if (typeof Chart === "undefined") return;
+    // Charts whose canvas an htmx swap removed are let go first.
+    Object.values(Chart.instances || {}).forEach(function (chart) {
+      if (!document.contains(chart.canvas)) chart.destroy();
+    });
+    document.querySelectorAll("canvas[data-chart]").forEach(draw);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  // The report body swapped in by htmx brings new canvases (its scripts are data, not code).
-  document.addEventListener("htmx:afterSettle", function () { drawAll(document); });
+  document.addEventListener("DOMContentLoaded", drawAll);
+  // htmx:load fires for content htmx swaps in: the new report body brings new canvases.
+  document.addEventListener("htmx:load", drawAll);
   window.addEventListener("beforeprint", function () {
     Object.values(Chart.instances || {}).forEach(function (chart) { chart.resize(); });
   });

@@ -31,7 +31,7 @@ def test_manager_clicks_a_bar_and_lands_on_its_time_entries(report_page, live_se
     page = report_page
     page.goto(f"{live_server.url}/reports/time/?range=custom&start=2026-03-02&end=2026-03-08")
     expect(page.get_by_role("heading", name="Time and utilization")).to_be_visible()
-    chart = page.locator('canvas[data-chart-source="chart-data-members"]')
+    chart = page.locator('canvas[data-chart-for="members"]')
     expect(chart).to_have_attribute("data-chart-ready", "true")
     # The middle of alice's Billable bar (the first series, the first bar).
     point = chart.evaluate(
@@ -54,6 +54,6 @@ def test_changing_the_period_swaps_the_report_and_keeps_it_in_the_address(report
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"member=bob"))
     expect(page.locator("#table-members tbody tr")).to_have_count(1)
-    expect(page.locator('canvas[data-chart-source="chart-data-members"]')).to_have_attribute(
+    expect(page.locator('canvas[data-chart-for="members"]')).to_have_attribute(
         "data-chart-ready", "true"
     )

@@ -70,10 +70,23 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def chart_data(response, key: str) -> dict:
-    html = response.content.decode()
-    marker = f'<script id="chart-data-{key}" type="application/json">'
-    start = html.index(marker) + len(marker)
-    return json.loads(html[start : html.index("</script>", start)])
+    """The data the chart beside table `key` draws (its canvas's data-chart attribute)."""
+    parser = _ChartData(key)
+    parser.feed(response.content.decode())
+    assert parser.data is not None, f"no chart for {key}"
+    return json.loads(parser.data)
+
+
+class _ChartData(HTMLParser):
+    def __init__(self, key: str):
+        super().__init__()
+        self.key = key
+        self.data = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "canvas" and attrs.get("data-chart-for") == self.key:
+            self.data = attrs.get("data-chart")
 
 
 def figures(response) -> dict[str, str]:

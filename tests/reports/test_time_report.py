@@ -151,7 +151,7 @@ def test_an_empty_period_shows_zeros_and_no_charts(manager_client, hours):
         "Realization %": "—",
     }
     assert table_rows(response, "members") == []
-    assert b"chart-data-members" not in response.content
+    assert b'data-chart-for="members"' not in response.content
     assert body(response, "weeks") == {"2025-01-06": ["0.00", "0.00", "0.00", "0.00", "0.00"]}
 
 
