@@ -43,6 +43,9 @@ PAGE_ROLES = {
     "records:detail_refresh": roles.TECHNICIAN,
     "records:sync": roles.ADMIN,
     "records:sync_start": roles.ADMIN,
+    "reports:dashboard": roles.MANAGER,
+    "reports:report": roles.MANAGER,
+    "reports:export": roles.MANAGER,
 }
 SAMPLE_VALUES = {
     "int": "1",
