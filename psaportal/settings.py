@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "psaportal.connections",
     "psaportal.records",
     "psaportal.actions",
+    "psaportal.reports",
     "psaportal.sandbox",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("records/", include("psaportal.records.urls")),
     path("actions/", include("psaportal.actions.urls")),
     path("api-console/", include("psaportal.actions.api_console_urls")),
+    path("reports/", include("psaportal.reports.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

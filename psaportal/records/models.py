@@ -169,11 +169,15 @@ class Ticket(MirrorRecord):
     priority_id = models.BigIntegerField(null=True, blank=True)
     priority_name = models.CharField(max_length=100, blank=True)
     type_name = models.CharField(max_length=100, blank=True)
+    item_name = models.CharField(max_length=100, blank=True)
     severity = models.CharField(max_length=16, blank=True)
     impact = models.CharField(max_length=16, blank=True)
     closed_flag = models.BooleanField(default=False)
     date_entered = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_date = models.DateTimeField(null=True, blank=True)
+    date_responded = models.DateTimeField(
+        null=True, blank=True, help_text="The PSA's dateResponded: the first response."
+    )
     required_date = models.DateTimeField(null=True, blank=True)
     actual_hours = models.FloatField(null=True, blank=True)
     budget_hours = models.FloatField(null=True, blank=True)
@@ -187,6 +191,8 @@ class Ticket(MirrorRecord):
             models.Index(fields=["connection", "owner_identifier"], name="tk_owner"),
             # Sorting a filtered list by company can walk this in order and stop early.
             models.Index(fields=["connection", "company_name"], name="tk_company"),
+            # Reports count tickets in the period they closed in.
+            models.Index(fields=["connection", "closed_date"], name="tk_closed"),
         ]
 
     @classmethod
@@ -209,11 +215,13 @@ class Ticket(MirrorRecord):
             "priority_id": ref_id(record, "priority"),
             "priority_name": ref_text(record, "priority"),
             "type_name": ref_text(record, "type"),
+            "item_name": ref_text(record, "item"),
             "severity": text(record, "severity", 16),
             "impact": text(record, "impact", 16),
             "closed_flag": flag(record, "closedFlag"),
             "date_entered": date_entered(record),
             "closed_date": datetime_field(record, "closedDate"),
+            "date_responded": datetime_field(record, "dateResponded"),
             "required_date": datetime_field(record, "requiredDate"),
             "actual_hours": number(record, "actualHours"),
             "budget_hours": number(record, "budgetHours"),
@@ -597,6 +605,9 @@ class Member(MirrorRecord):
     last_name = models.CharField(max_length=100, blank=True)
     email = models.CharField(max_length=250, blank=True)
     inactive_flag = models.BooleanField(default=False)
+    daily_capacity = models.FloatField(
+        null=True, blank=True, help_text="Hours a day the member can work (utilization)."
+    )
 
     @classmethod
     def psa_values(cls, record):
@@ -607,6 +618,7 @@ class Member(MirrorRecord):
             "last_name": text(record, "lastName", 100),
             "email": text(record, "officeEmail", 250),
             "inactive_flag": flag(record, "inactiveFlag"),
+            "daily_capacity": number(record, "dailyCapacity"),
         }
 
 

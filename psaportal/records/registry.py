@@ -125,6 +125,10 @@ KINDS: tuple[RecordKind, ...] = (
             Filter("owner", "Owner", TEXT, "owner_identifier"),
             Filter("entered", "Entered", DATE_RANGE, "date_entered"),
             Filter("required", "Required by", DATE_RANGE, "required_date"),
+            # For the reports' drill-down: tickets closed in a period, by type and item.
+            Filter("closed", "Closed", DATE_RANGE, "closed_date"),
+            Filter("type", "Type", CHOICE, "type_name"),
+            Filter("item", "Item", CHOICE, "item_name"),
         ),
         search_fields=("psa_id", "summary", "company_name", "contact_name", "owner_identifier"),
         default_ordering=("-last_updated", "-psa_id"),
@@ -310,6 +314,8 @@ KINDS: tuple[RecordKind, ...] = (
             COMPANY_FILTER,
             Filter("rep", "Sales rep", TEXT, "sales_rep_identifier"),
             Filter("close", "Expected close", DATE_RANGE, "expected_close_date"),
+            # For the pipeline report's drill-down: won or lost in a period.
+            Filter("closed", "Closed", DATE_RANGE, "closed_date"),
         ),
         search_fields=("psa_id", "name", "company_name", "sales_rep_identifier"),
         default_ordering=("expected_close_date", "psa_id"),

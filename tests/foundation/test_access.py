@@ -68,6 +68,9 @@ PAGE_ROLES = {
     "api_console:response": roles.ADMIN,
     "api_console:follow": roles.ADMIN,
     "api_console:download": roles.ADMIN,
+    "reports:dashboard": roles.MANAGER,
+    "reports:report": roles.MANAGER,
+    "reports:export": roles.MANAGER,
 }
 SAMPLE_VALUES = {
     "int": "1",

@@ -77,7 +77,8 @@ def sample_record(kind: str, n: int) -> dict:
             "contact": ref(100 + n, f"Contact {n}"),
             "owner": member_ref(n + 1),
             "priority": ref(20 + n % 3, PRIORITIES[n % 3]),
-            "type": ref(1, "Incident"),
+            "type": ref(1 + n % 2, ["Incident", "Service Request"][n % 2]),
+            "item": ref(1 + n % 3, ["Workstation", "Server", "Firewall"][n % 3]),
             "severity": ["Low", "Medium", "High"][n % 3],
             "impact": "Medium",
             "closedFlag": status == "Closed",
@@ -156,6 +157,7 @@ def sample_record(kind: str, n: int) -> dict:
             "type": ref(1, "New Business"),
             "primarySalesRep": member_ref(n),
             "expectedCloseDate": iso(day + datetime.timedelta(days=10)),
+            "closedDate": iso(day + datetime.timedelta(days=8)) if n % 2 else None,
             "totalSales": 1000.0 + n * 250,
         }
     if kind == "time_entries":

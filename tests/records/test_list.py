@@ -66,7 +66,8 @@ def test_each_filter_keeps_only_matching_records(technician_client, connection, 
     values = {n: typed(kind, n) for n in range(1, SAMPLES + 1)}
     if item.kind == registry.DATE_RANGE:
         days = sorted(_as_date(v[item.field]) for v in values.values() if v[item.field])
-        start, end = days[3], days[7]
+        # Closed dates are rarer (a quarter of the sample tickets): take what there is.
+        start, end = (days[3], days[7]) if len(days) >= 8 else (days[0], days[-2])
         query = {f"{item.name}_from": start.isoformat(), f"{item.name}_to": end.isoformat()}
         expected = {
             n

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('connections', '0003_last_ready_at'),
         ('jobs', '0002_deferred_task'),
-        ('records', '0008_mirror_without_foreign_key_checks'),
+        ('records', '0009_report_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
