@@ -16,19 +16,18 @@ from django_htmx.http import retarget
 from psaportal.accounts import roles
 from psaportal.actions import display, forms, schema_forms, selectors, services
 from psaportal.actions.models import Action, ActionRun, ActionSearch
-from psaportal.connections.selectors import connection_ready
+from psaportal.connections.decorators import require_connection
 from psaportal.jobs.views import job_started
 
 
 def console_view(view):
-    """Admins only (403 otherwise); a page that needs the PSA waits for a ready connection."""
+    """Admins only (403 otherwise), on the ready connection (``require_connection``), which
+    the view finds as ``request.psa_connection``."""
 
     @permission_required(roles.USE_CONSOLES, raise_exception=True)
+    @require_connection
     @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        connection = connection_ready()
-        if connection is None:
-            return render(request, "actions/not_connected.html")
+    def wrapped(request, *args, connection, **kwargs):
         request.psa_connection = connection
         return view(request, *args, **kwargs)
 

@@ -17,7 +17,7 @@ def require_connection(view):
     def wrapper(request, *args, **kwargs):
         connection = connection_ready()
         if connection is None:
-            return render(request, "records/not_connected.html")
+            return render(request, "connections/not_connected.html")
         return view(request, *args, connection=connection, **kwargs)
 
     return wrapper

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
-from psaportal.connections.selectors import connection_ready
+from psaportal.connections.decorators import require_connection
 from psaportal.reports import catalog
 from psaportal.reports.forms import ReportFilterForm
 from psaportal.reports.selectors.dashboard import dashboard_figures
@@ -25,10 +25,6 @@ def _report_or_404(slug: str) -> catalog.ReportPage:
     return page
 
 
-def _not_connected(request):
-    return render(request, "records/not_connected.html")
-
-
 def _report_links() -> list[tuple[str, str]]:
     return [(slug, page.title) for slug, page in catalog.REPORTS.items()]
 
@@ -39,11 +35,9 @@ def _partial_wanted(request) -> bool:
 
 @require_GET
 @permission_required(roles.VIEW_REPORTS, raise_exception=True)
+@require_connection
 @vary_on_headers("HX-Request")
-def dashboard(request):
-    connection = connection_ready()
-    if connection is None:
-        return _not_connected(request)
+def dashboard(request, connection):
     form = ReportFilterForm(request.GET, filters=())
     period = form.period(today=timezone.localdate())
     figures = dashboard_figures(connection=connection, period=period)
@@ -64,12 +58,10 @@ def dashboard(request):
 
 @require_GET
 @permission_required(roles.VIEW_REPORTS, raise_exception=True)
+@require_connection
 @vary_on_headers("HX-Request")
-def report(request, slug: str):
+def report(request, slug: str, connection):
     page = _report_or_404(slug)
-    connection = connection_ready()
-    if connection is None:
-        return _not_connected(request)
     form = ReportFilterForm(request.GET, filters=page.filters)
     period = form.period(today=timezone.localdate())
     built = page.build(connection=connection, period=period, filters=form.filters())
@@ -92,12 +84,10 @@ def report(request, slug: str):
 
 @require_GET
 @permission_required(roles.VIEW_REPORTS, raise_exception=True)
-def report_export(request, slug: str, table: str):
+@require_connection
+def report_export(request, slug: str, table: str, connection):
     """One table of a report, as CSV: the same cells the page shows."""
     page = _report_or_404(slug)
-    connection = connection_ready()
-    if connection is None:
-        return _not_connected(request)
     form = ReportFilterForm(request.GET, filters=page.filters)
     period = form.period(today=timezone.localdate())
     built = page.build(connection=connection, period=period, filters=form.filters())
