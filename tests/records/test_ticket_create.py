@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from psaportal.records import registry
 from psaportal.records.changes import services
 from psaportal.records.models import PendingChange, Ticket
 from tests.records.mirror_rows import mirror
@@ -82,8 +83,10 @@ def test_a_retry_after_an_answer_was_lost_finds_the_ticket_instead_of_creating_a
     lookups, psa_connection, membrane_client, ready_connection
 ):
     company, _ = lookups
-    change = services.ticket_create(
+    change = services.record_create(
         connection=psa_connection,
+        kind=registry.get_kind("tickets"),
+        summary="",
         action_input={"summary": "Lost answer", "company": {"id": company["id"]}},
         idempotency_key="lost-answer",
         user=None,
@@ -129,8 +132,10 @@ def test_an_input_membrane_refuses_fails_the_change_with_the_reason(
 ):
     company, _ = lookups
     with django_capture_on_commit_callbacks(execute=True):
-        change = services.ticket_create(
+        change = services.record_create(
             connection=psa_connection,
+            kind=registry.get_kind("tickets"),
+            summary="",
             action_input={"summary": "x" * 150, "company": {"id": company["id"]}},
             idempotency_key="too-long",
             user=None,

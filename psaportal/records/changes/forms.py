@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
-from psaportal.records.models import BoardStatus, Company, Contact
+from psaportal.records.models import BoardStatus, Company, Contact, Member
 
 NUMBER_MAX = 10**9
 
@@ -164,3 +167,78 @@ def _int_or_none(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+BILLABLE_OPTIONS = [
+    ("Billable", "Billable"),
+    ("DoNotBill", "Do not bill"),
+    ("NoCharge", "No charge"),
+    ("NoDefault", "No default"),
+]
+
+
+class TimeEntryForm(forms.Form):
+    """Time worked on a ticket: who, when (start and end, or start and hours), how it is
+    billed, and the notes, with where on the ticket the notes also appear."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    member = forms.TypedChoiceField(coerce=int, empty_value=None)
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    hours = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_value=24, decimal_places=2,
+        help_text="Instead of an end time.",
+    )  # fmt: skip
+    billable_option = forms.ChoiceField(label="Billing", choices=BILLABLE_OPTIONS)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=True)
+    add_to_detail = forms.BooleanField(label="Also add the notes to the discussion", required=False)
+    add_to_internal = forms.BooleanField(label="… to the internal analysis", required=False)
+    add_to_resolution = forms.BooleanField(label="… to the resolution", required=False)
+
+    def __init__(self, data=None, *, connection):
+        initial = {
+            "idempotency_key": uuid.uuid4().hex,
+            "day": timezone.localdate(),
+            "billable_option": "Billable",
+        }
+        super().__init__(data, initial=initial)
+        members = Member.objects.filter(connection=connection, inactive_flag=False)
+        self.fields["member"].choices = [
+            ("", "Who worked"),
+            *members.order_by("display_name").values_list("psa_id", "display_name"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end, hours = data.get("start"), data.get("end"), data.get("hours")
+        if start and not end and hours is None:
+            self.add_error("end", "Give an end time or the hours worked.")
+        if start and end and end <= start:
+            self.add_error("end", "The end must be after the start.")
+        return data
+
+    def time_entry(self, *, ticket_id: int) -> dict:
+        """The PSA's time entry for these values, charged to the ticket (times in UTC)."""
+        data = self.cleaned_data
+        entry = {
+            "chargeToId": ticket_id,
+            "chargeToType": "ServiceTicket",
+            "member": {"id": data["member"]},
+            "timeStart": _utc(data["day"], data["start"]),
+            "billableOption": data["billable_option"],
+            "notes": data["notes"],
+            "addToDetailDescriptionFlag": data["add_to_detail"],
+            "addToInternalAnalysisFlag": data["add_to_internal"],
+            "addToResolutionFlag": data["add_to_resolution"],
+        }
+        if data.get("end"):
+            entry["timeEnd"] = _utc(data["day"], data["end"])
+        else:
+            entry["actualHours"] = float(data["hours"])
+        return entry
+
+
+def _utc(day, time_of_day) -> str:
+    local = timezone.make_aware(datetime.combine(day, time_of_day))
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -63,27 +63,49 @@ def change_rows(changes: list[PendingChange]) -> list[dict]:
     return rows
 
 
+#: What a new record's row shows of its input, by kind: (input key, label).
+NEW_RECORD_FIELDS = {
+    "tickets": (
+        ("summary", "Summary"),
+        ("company", "Company"),
+        ("initialDescription", "Description"),
+    ),
+    "time_entries": (
+        ("chargeToId", "Ticket"),
+        ("timeStart", "Start (UTC)"),
+        ("timeEnd", "End (UTC)"),
+        ("actualHours", "Hours"),
+        ("billableOption", "Billing"),
+        ("notes", "Notes"),
+    ),
+}
+
+
 def _new_record_fields(change: PendingChange) -> list[dict]:
-    """A new record's input as (label, value) rows, with the company by name."""
+    """A new record's input as rows, the company by its name."""
     wanted = change.changes
-    company_id = (wanted.get("company") or {}).get("id")
-    company = Company.objects.filter(connection_id=change.connection_id, psa_id=company_id)
-    fields = [
-        ("summary", "Summary", wanted.get("summary", "")),
-        ("company", "Company", company.values_list("name", flat=True).first() or f"#{company_id}"),
-        ("initialDescription", "Description", wanted.get("initialDescription", "")),
-    ]
-    return [
-        {
-            "label": label,
-            "seen": "",
-            "now": "",
-            "wanted": value or "—",
-            "conflict": False,
-            "error": change.field_errors.get(path, ""),
-        }
-        for path, label, value in fields
-    ]
+    rows = []
+    for key, label in NEW_RECORD_FIELDS.get(change.kind, ()):
+        value = wanted.get(key)
+        if key == "company":
+            company_id = (value or {}).get("id")
+            company = Company.objects.filter(connection_id=change.connection_id, psa_id=company_id)
+            value = company.values_list("name", flat=True).first() or f"#{company_id}"
+        elif key == "chargeToId" and value:
+            value = f"#{value}"
+        if value in (None, ""):
+            continue
+        rows.append(
+            {
+                "label": label,
+                "seen": "",
+                "now": "",
+                "wanted": value,
+                "conflict": False,
+                "error": change.field_errors.get(key, ""),
+            }
+        )
+    return rows
 
 
 def record_changes(*, connection, kind: registry.RecordKind, psa_id: int) -> list[dict]:

@@ -93,11 +93,17 @@ def pending_change_create(
     return change
 
 
-def ticket_create(
-    *, connection: Connection, action_input: dict, idempotency_key: str, user
+def record_create(
+    *,
+    connection: Connection,
+    kind: registry.RecordKind,
+    action_input: dict,
+    idempotency_key: str,
+    user,
+    summary: str,
 ) -> PendingChange:
-    """Store a new ticket and queue its creation. The same form sent twice stores one."""
-    kind = registry.get_kind("tickets")
+    """Store a new record (a ticket, a time entry) and queue its creation. The same form
+    sent twice stores one."""
     with transaction.atomic():
         change, created = PendingChange.objects.get_or_create(
             idempotency_key=idempotency_key,
@@ -116,7 +122,7 @@ def ticket_create(
                 user=user,
                 action="record.create",
                 target_type=kind.key,
-                summary=f"New ticket: {action_input.get('summary', '')}",
+                summary=summary,
                 after=action_input,
             )
     return change
@@ -229,16 +235,20 @@ def pending_change_apply(*, change_id: int) -> str:
 
 
 def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> str:
-    """Create the record with the kind's ``create-*`` action. A try after one that may have
-    reached the PSA (it timed out, or the answer was lost) first looks for the record."""
+    """Create the record with the kind's ``create-*`` action (or a POST through the proxy
+    where the connector has none). A try after one that may have reached the PSA (it timed
+    out, or the answer was lost) first looks for the record."""
     try:
         record = _created_earlier(change=change, kind=kind, client=client, membrane_id=membrane_id)
-        if record is None:
+        if record is None and kind.actions.create:
             action_id = _action_id(client, membrane_id, kind.actions.create)
             answer = client.run_action(action_id, connection_id=membrane_id, input=change.changes)
             record = fetch.record_from_body(answer["output"])
-            if record is None:
-                raise ChangeProblem(f"The PSA did not send the new {kind.singular} back.")
+        elif record is None:
+            answer = client.proxy(membrane_id, "POST", kind.path, json=change.changes)
+            record = fetch.record_from_body(answer.json())
+        if record is None:
+            raise ChangeProblem(f"The PSA did not send the new {kind.singular} back.")
     except REFUSALS as error:
         _refused(change, error=error, kind=kind)
     store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
@@ -249,26 +259,41 @@ def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> s
     return f"Created {kind.singular} #{record['id']}."
 
 
+#: How to recognise a record an earlier try created: (the condition's field, where its
+#: value is in the input, the fields that must equal the input's).
+NEW_RECORD_IDENTITY = {
+    "tickets": ("company/id", ("company", "id"), ("summary",)),
+    "time_entries": ("chargeToId", ("chargeToId",), ("timeStart", "notes")),
+}
+
+
 def _created_earlier(*, change: PendingChange, kind, client, membrane_id: str) -> dict | None:
-    """On a second try, the record an earlier try may have created: same company and
-    summary, entered since the change was stored."""
+    """On a second try, the record an earlier try may have created: entered since the change
+    was stored, with the same parent and the same identifying fields."""
     if change.attempts <= 1:
         return None
+    parent_field, parent_in_input, same = NEW_RECORD_IDENTITY[kind.key]
+    parent = change.changes
+    for key in parent_in_input:
+        parent = parent.get(key) if isinstance(parent, dict) else None
     since = (change.created_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    company_id = (change.changes.get("company") or {}).get("id")
     candidates = client.proxy(
         membrane_id,
         "GET",
         kind.path,
         query={
-            "conditions": f"company/id = {int(company_id)} and _info/dateEntered >= [{since}]",
+            "conditions": f"{parent_field} = {int(parent)} and _info/dateEntered >= [{since}]",
             "orderBy": "id desc",
             "pageSize": 50,
         },
     ).json()
-    summary = change.changes.get("summary")
     return next(
-        (row for row in candidates if isinstance(row, dict) and row.get("summary") == summary),
+        (
+            row
+            for row in candidates
+            if isinstance(row, dict)
+            and all(row.get(name) == change.changes.get(name) for name in same)
+        ),
         None,
     )
 

@@ -14,7 +14,7 @@ from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
 from psaportal.records import registry
 from psaportal.records.changes import selectors, services
-from psaportal.records.changes.forms import RecordEditForm, TicketCreateForm
+from psaportal.records.changes.forms import RecordEditForm, TicketCreateForm, TimeEntryForm
 from psaportal.records.models import PendingChange, RecordDocument
 
 
@@ -127,11 +127,13 @@ def ticket_create(request, connection):
         request.POST if request.method == "POST" else None, connection=connection
     )
     if request.method == "POST" and form.is_valid():
-        services.ticket_create(
+        services.record_create(
             connection=connection,
+            kind=registry.get_kind("tickets"),
             action_input=form.action_input(),
             idempotency_key=form.cleaned_data["idempotency_key"],
             user=request.user,
+            summary=f"New ticket: {form.cleaned_data['summary']}",
         )
         messages.success(request, "The new ticket is saved and on its way to the PSA.")
         return redirect("records:changes")
@@ -145,3 +147,27 @@ def ticket_create_contacts(request, connection):
     """The contact choices of the chosen company (swapped into the form by HTMX)."""
     form = TicketCreateForm(request.GET, connection=connection)
     return render(request, "records/ticket_create.html#contact-field", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+@require_connection
+def time_log(request, psa_id: int, connection):
+    """Log time on a ticket: a new time entry charged to it, through the outbox."""
+    ticket = _editable_document(
+        connection=connection, kind=registry.get_kind("tickets"), psa_id=psa_id
+    )
+    form = TimeEntryForm(request.POST if request.method == "POST" else None, connection=connection)
+    if request.method == "POST" and form.is_valid():
+        services.record_create(
+            connection=connection,
+            kind=registry.get_kind("time_entries"),
+            action_input=form.time_entry(ticket_id=psa_id),
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            user=request.user,
+            summary=f"Time on ticket #{psa_id}",
+        )
+        messages.success(request, "Your time is saved and on its way to the PSA.")
+        return redirect("records:detail", kind="tickets", psa_id=psa_id)
+    context = {"form": form, "ticket": ticket.data, "psa_id": psa_id}
+    return render(request, "records/time_log.html", context)

@@ -444,6 +444,10 @@ TIME_ENTRY = Kind(
         "billableOption": _s(choices=BILLABLE),
         "notes": _s(),
         "internalNotes": _s(),
+        # Where the notes also appear on the charged ticket (reference: TimeEntry fields).
+        "addToDetailDescriptionFlag": BOOL,
+        "addToInternalAnalysisFlag": BOOL,
+        "addToResolutionFlag": BOOL,
         "status": _s(choices=ENTRY_STATUS),
         "hourlyRate": FLOAT,
         "customFields": CUSTOM_FIELDS,
