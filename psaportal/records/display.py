@@ -84,16 +84,26 @@ def _list_item(item):
     return item.get("name") or item.get("identifier") or item.get("id")
 
 
-def table_rows(*, url_prefix: str, rows: list[dict], names: list[str]) -> SafeString:
+def table_rows(
+    *, url_prefix: str, rows: list[dict], names: list[str], select_form: str = ""
+) -> SafeString:
     """Table rows (``<tr>``) for ``rows``: the first column links to the record at
-    ``url_prefix`` + its psa_id, each other column is a cell."""
+    ``url_prefix`` + its psa_id, each other column is a cell. With ``select_form``, each
+    row starts with a checkbox (``ids``) that belongs to that form."""
     tz = timezone.get_current_timezone()
     parts = []
     for row in rows:
         first, *others = (html.escape(display_value(row[name], tz)) for name in names)
-        url = html.escape(f"{url_prefix}{row['psa_id']}/")
+        psa_id = int(row["psa_id"])
+        url = html.escape(f"{url_prefix}{psa_id}/")
         cells = "".join(f"<td>{cell}</td>" for cell in others)
-        parts.append(f'<tr><td><a href="{url}">{first}</a></td>{cells}</tr>')
+        select = (
+            f'<td><input type="checkbox" name="ids" value="{psa_id}" form="{select_form}" '
+            f'aria-label="Select #{psa_id}"></td>'
+            if select_form
+            else ""
+        )
+        parts.append(f'<tr>{select}<td><a href="{url}">{first}</a></td>{cells}</tr>')
     return mark_safe("\n".join(parts))
 
 

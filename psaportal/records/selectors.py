@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from psaportal.accounts import roles
 from psaportal.records import registry, search
 from psaportal.records.display import field_label, options_html, table_rows, value_at
 from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
@@ -228,7 +229,10 @@ def record_list_context(
         )
         state = replace(state, page=page.number)
     kind_list_url = list_url(kind_key=kind.key)
+    # Tickets can be changed many at once by whoever may edit them: each row gets a checkbox.
+    bulk = kind.key == "tickets" and user.has_perm(roles.EDIT_RECORDS)
     return {
+        "bulk": bulk,
         "kind": kind,
         "record_kinds": registry.record_kinds(),
         "state": state,
@@ -240,6 +244,7 @@ def record_list_context(
             url_prefix=kind_list_url,
             rows=page.rows,
             names=[column.name for column in kind.columns],
+            select_form="bulk-form" if bulk else "",
         ),
         "columns": _column_headers(kind=kind, state=state),
         # A callable: only the full page reads it, so the rows fragment skips the choices.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sync/start/", sync_views.sync_start, name="sync_start"),
     path("changes/", change_views.my_changes, name="changes"),
     path("tickets/new/", change_views.ticket_create, name="ticket_create"),
+    path("tickets/bulk/", change_views.bulk_edit, name="bulk_edit"),
     path("tickets/<int:psa_id>/time/", change_views.time_log, name="time_log"),
     path(
         "tickets/new/contacts/",

@@ -8,6 +8,8 @@ HTMX one.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -22,6 +24,7 @@ from psaportal.connections.decorators import require_connection
 from psaportal.jobs.views import job_started
 from psaportal.records import export, registry, saved_views, selectors
 from psaportal.records.changes import selectors as change_selectors
+from psaportal.records.changes.forms import BulkEditForm
 from psaportal.records.forms import ListQueryForm, SavedViewForm
 from psaportal.records.list_state import list_url
 from psaportal.records.sync import services as sync_services
@@ -49,6 +52,9 @@ def record_list(request, kind: registry.RecordKind, connection):
         # The clean state (bad parts dropped, blanks left out) is what the address bar keeps.
         response["HX-Push-Url"] = context["canonical_url"]
         return response
+    if context["bulk"]:
+        # A callable, so the choices are read only where the template shows the form.
+        context["bulk_form"] = functools.partial(BulkEditForm, connection=connection)
     return render(request, "records/list.html", context)
 
 

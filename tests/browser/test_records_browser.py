@@ -44,7 +44,7 @@ def expected_ids(status: str, word: str) -> list[int]:
 def test_technician_filters_the_ticket_list_and_opens_a_ticket(ticket_list, live_server):
     page = ticket_list
     status = STATUSES[1]
-    page.get_by_label("Status").select_option(status)
+    page.locator("#list-form").get_by_label("Status").select_option(status)
     expect(page).to_have_url(re.compile(r"status=In\+Progress"))
 
     page.get_by_role("searchbox", name="Search tickets").fill("printer")
@@ -58,7 +58,7 @@ def test_technician_filters_the_ticket_list_and_opens_a_ticket(ticket_list, live
 
     # The filtered view survives a reload: the state lives in the URL.
     page.reload()
-    expect(page.get_by_label("Status")).to_have_value(status)
+    expect(page.locator("#list-form").get_by_label("Status")).to_have_value(status)
     expect(rows(page)).to_have_count(len(wanted))
 
     first = rows(page).first.get_by_role("link")

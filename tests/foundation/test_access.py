@@ -45,6 +45,7 @@ PAGE_ROLES = {
     "records:edit": roles.TECHNICIAN,
     "records:changes": roles.TECHNICIAN,
     "records:ticket_create": roles.TECHNICIAN,
+    "records:bulk_edit": roles.TECHNICIAN,
     "records:time_log": roles.TECHNICIAN,
     "records:ticket_create_contacts": roles.TECHNICIAN,
     "records:change_retry": roles.TECHNICIAN,

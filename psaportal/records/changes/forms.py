@@ -242,3 +242,64 @@ class TimeEntryForm(forms.Form):
 def _utc(day, time_of_day) -> str:
     local = timezone.make_aware(datetime.combine(day, time_of_day))
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class IdListField(forms.Field):
+    """Record ids ticked in a list (``ids`` repeated); any that is not a number is refused."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        try:
+            ids = sorted({int(item) for item in value})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(
+                "The selection holds something that is not a record."
+            ) from error
+        return ids
+
+
+class BulkEditForm(forms.Form):
+    """A change of status, priority, owner or board for many tickets: those ticked on the
+    page, or every one the list's filter matches (the list state comes as ``query``)."""
+
+    SCOPES = [("selected", "The selected tickets"), ("matching", "Every ticket this list matches")]
+    FIELDS = ("board", "status", "priority", "owner")
+
+    scope = forms.ChoiceField(choices=SCOPES, initial="selected", widget=forms.RadioSelect)
+    ids = IdListField(required=False)
+
+    def __init__(self, data=None, *, connection):
+        super().__init__(data, auto_id="bulk_%s")  # the list page has its own "status" etc.
+        ticket_fields = {
+            field.path: field for field in registry.get_kind("tickets").editable_fields
+        }
+        for path in self.FIELDS:
+            field = ticket_fields[path]
+            choices = _choices(connection=connection, field=field, record={})
+            choices[0] = ("", "— keep as it is —")
+            self.fields[path] = forms.TypedChoiceField(
+                label=f"Set {field.label.lower()}",
+                coerce=int,
+                empty_value=None,
+                required=False,
+                choices=choices,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not self.changes():
+            raise forms.ValidationError("Choose at least one value to set.")
+        if data.get("scope") == "selected" and not data.get("ids"):
+            raise forms.ValidationError("Select at least one ticket, or choose every matching one.")
+        return data
+
+    def changes(self) -> dict:
+        """JSON path → the value to set, for the fields given."""
+        return {
+            path: self.cleaned_data[path]
+            for path in self.FIELDS
+            if self.cleaned_data.get(path) is not None
+        }

@@ -14,10 +14,11 @@ passing failure (429, 5xx, no answer) propagates for the task base to retry.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from psaportal.accounts.audit import record_audit
@@ -32,6 +33,9 @@ from psaportal.records.models import PendingChange, RecordDocument, last_updated
 from psaportal.records.sync import fetch, store
 
 CHANGE_JOB = "records.change"
+BULK_JOB = "records.bulk_change"
+#: How many records a bulk edit reads from the PSA in one request.
+BULK_READ_BATCH = 200
 #: What the PSA or Membrane answers when it will not do a change (a passing error is
 #: raised again for the task base to retry).
 REFUSALS = (PsaError, ActionRunError, BadRequestError)
@@ -192,11 +196,66 @@ def pending_change_discard(*, change: PendingChange, user) -> None:
         )
 
 
+def bulk_change_start(
+    *,
+    connection: Connection,
+    kind: registry.RecordKind,
+    psa_ids: list[int],
+    changes: dict,
+    user,
+    result_url: str = "",
+) -> Job:
+    """One change per record, all in one Job that applies them and counts the outcome."""
+    from psaportal.records.changes import tasks
+
+    documents = dict(
+        RecordDocument.objects.filter(
+            connection=connection, kind=kind.key, psa_id__in=psa_ids
+        ).values_list("psa_id", "data")
+    )
+    fields = [_field(kind, path) for path in changes]
+    with transaction.atomic():
+        job = job_services.job_start(
+            kind=BULK_JOB,
+            label=f"Change {', '.join(_labels(kind, changes))} of {len(documents):,} {kind.plural}",
+            user=user,
+            task=tasks.apply_bulk_changes,
+            result_url=result_url,
+        )
+        PendingChange.objects.bulk_create(
+            PendingChange(
+                connection=connection,
+                kind=kind.key,
+                psa_id=psa_id,
+                changes=changes,
+                seen={field.path: field_values.value_in(data, field) for field in fields},
+                seen_updated=last_updated(data),
+                idempotency_key=uuid.uuid4().hex,
+                author=user,
+                job=job,
+            )
+            for psa_id, data in sorted(documents.items())
+        )
+        record_audit(
+            user=user,
+            action="record.bulk_change",
+            target_type=kind.key,
+            summary=f"Changed {', '.join(_labels(kind, changes))} of {len(documents)} "
+            f"{kind.plural}",
+            after={"changes": changes, "ids": sorted(documents)},
+        )
+    return job
+
+
 # -- applying (the task calls these) --------------------------------------------------------
 
 
-def pending_change_apply(*, change_id: int) -> str:
-    """Apply one change to the PSA (see the module docstring). Returns a summary."""
+def pending_change_apply(*, change_id: int, current: dict | None = None) -> str:
+    """Apply one change to the PSA (see the module docstring). Returns a summary.
+
+    ``current``: the record as the PSA sent it a moment ago (a bulk edit reads many in one
+    request); without it, the record is read first.
+    """
     claimed = PendingChange.objects.filter(
         pk=change_id, status__in=[Status.PENDING, Status.APPLYING]
     ).update(status=Status.APPLYING, attempts=F("attempts") + 1, updated_at=timezone.now())
@@ -210,7 +269,7 @@ def pending_change_apply(*, change_id: int) -> str:
         return _apply_create(change=change, kind=kind, client=client, membrane_id=membrane_id)
     path = kind.record_path(change.psa_id)
     try:
-        record = fetch.record_from_body(client.proxy(membrane_id, "GET", path).json())
+        record = current or fetch.record_from_body(client.proxy(membrane_id, "GET", path).json())
         if record is None:
             raise ChangeProblem(f"The PSA did not send {kind.singular} #{change.psa_id}.")
         operations, conflicts, now = _plan(change=change, kind=kind, record=record)
@@ -232,6 +291,79 @@ def pending_change_apply(*, change_id: int) -> str:
     if not operations:
         return f"{kind.singular.capitalize()} #{change.psa_id} already had these values."
     return f"Saved {', '.join(_labels(kind, change.changes))} of {kind.singular} #{change.psa_id}."
+
+
+def bulk_changes_apply(*, job_id: int) -> str:
+    """Apply the job's open changes, reading the records a batch at a time; a change the PSA
+    refuses or that conflicts is recorded on it and the others go on. Returns the tally."""
+    changes = PendingChange.objects.filter(job_id=job_id).select_related("connection")
+    waiting = list(changes.filter(status__in=[Status.PENDING, Status.APPLYING]).order_by("id"))
+    total = changes.count()
+    for start in range(0, len(waiting), BULK_READ_BATCH):
+        batch = waiting[start : start + BULK_READ_BATCH]
+        currents = _read_many(batch)
+        for change in batch:
+            try:
+                pending_change_apply(change_id=change.pk, current=currents.get(change.psa_id))
+            except ChangeProblem:
+                pass  # written on the change: refused, or a conflict
+        done = total - changes.filter(status__in=[Status.PENDING, Status.APPLYING]).count()
+        job_services.job_progress(job_id=job_id, done=done, total=total, summary=bulk_tally(job_id))
+    return bulk_tally(job_id)
+
+
+def _read_many(changes: list[PendingChange]) -> dict[int, dict]:
+    """The PSA's current records for ``changes`` (one kind, one connection), in one request."""
+    if not changes:
+        return {}
+    kind = registry.get_kind(changes[0].kind)
+    ids = ", ".join(str(int(change.psa_id)) for change in changes)
+    answer = (
+        membrane_client()
+        .proxy(
+            changes[0].connection.membrane_id,
+            "GET",
+            kind.path,
+            query={"conditions": f"id in ({ids})", "pageSize": len(changes)},
+        )
+        .json()
+    )
+    return {row["id"]: row for row in answer if fetch.record_from_body(row) is not None}
+
+
+def bulk_tally(job_id: int) -> str:
+    counts = dict(
+        PendingChange.objects.filter(job_id=job_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    parts = [
+        f"{counts[status]:,} {label}"
+        for status, label in (
+            (Status.APPLIED, "applied"),
+            (Status.CONFLICT, "in conflict"),
+            (Status.FAILED, "failed"),
+            (Status.PENDING, "waiting"),
+            (Status.APPLYING, "being sent"),
+        )
+        if counts.get(status)
+    ]
+    return ", ".join(parts) + "." if parts else "Nothing to change."
+
+
+def bulk_changes_give_up(*, job_id: int, error: str, passing: bool) -> None:
+    """The bulk task gave up: its open changes wait for the sweep (or fail, if refused)."""
+    still_open = PendingChange.objects.filter(
+        job_id=job_id, status__in=[Status.PENDING, Status.APPLYING]
+    )
+    if passing:
+        still_open.update(
+            status=Status.PENDING,
+            error=f"{error} It will be sent again in the background."[:2000],
+        )
+    else:
+        still_open.update(status=Status.FAILED, error=error[:2000])
 
 
 def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> str:

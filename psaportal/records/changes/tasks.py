@@ -33,3 +33,18 @@ def resend_stalled_changes():
 def apply_pending_change(self, job_id: int, change_id: int):
     """Apply one stored change to the PSA."""
     return services.pending_change_apply(change_id=change_id)
+
+
+class BulkChangeTask(MembraneTask):
+    """A bulk edit: tried again from where it stopped (applied changes are not sent twice);
+    when it gives up, its open changes wait for the sweep or fail with the reason."""
+
+    def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
+        services.bulk_changes_give_up(job_id=job_id, error=error, passing=passing)
+        job_services.job_fail(job_id=job_id, error=error)
+
+
+@shared_task(base=BulkChangeTask, bind=True)
+def apply_bulk_changes(self, job_id: int):
+    """Apply every open change of a bulk edit's job."""
+    return services.bulk_changes_apply(job_id=job_id)

@@ -12,10 +12,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
+from psaportal.jobs.views import job_started
 from psaportal.records import registry
 from psaportal.records.changes import selectors, services
-from psaportal.records.changes.forms import RecordEditForm, TicketCreateForm, TimeEntryForm
+from psaportal.records.changes.forms import (
+    BulkEditForm,
+    RecordEditForm,
+    TicketCreateForm,
+    TimeEntryForm,
+)
+from psaportal.records.forms import ListQueryForm
+from psaportal.records.list_state import list_url
 from psaportal.records.models import PendingChange, RecordDocument
+from psaportal.records.selectors import record_list
 
 
 def _editable_document(*, connection, kind: registry.RecordKind, psa_id: int) -> RecordDocument:
@@ -171,3 +180,41 @@ def time_log(request, psa_id: int, connection):
         return redirect("records:detail", kind="tickets", psa_id=psa_id)
     context = {"form": form, "ticket": ticket.data, "psa_id": psa_id}
     return render(request, "records/time_log.html", context)
+
+
+#: The most tickets one bulk edit changes (a filter matching more is refused, with why).
+BULK_MAX = 2000
+
+
+@require_POST
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+@require_connection
+def bulk_edit(request, connection):
+    """Set status, priority, owner or board of the ticked tickets (or all the list matches);
+    answers with the job's progress, which reloads the list when done."""
+    kind = registry.get_kind("tickets")
+    form = BulkEditForm(request.POST, connection=connection)
+    state = ListQueryForm.posted(request.POST, connection=connection, kind=kind).list_state()
+    back = list_url(kind_key=kind.key, state=state)
+    if form.is_valid():
+        if form.cleaned_data["scope"] == "matching":
+            matching = record_list(connection=connection, kind=kind, state=state, fields=["psa_id"])
+            psa_ids = list(matching.values_list("psa_id", flat=True)[: BULK_MAX + 1])
+        else:
+            psa_ids = form.cleaned_data["ids"]
+        if len(psa_ids) > BULK_MAX:
+            form.add_error(None, f"This list matches more than {BULK_MAX:,} tickets; narrow it.")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        if request.htmx:
+            return render(request, "records/list.html#bulk-errors", {"form": form})
+        return redirect(back)
+    job = services.bulk_change_start(
+        connection=connection,
+        kind=kind,
+        psa_ids=psa_ids,
+        changes=form.changes(),
+        user=request.user,
+        result_url=back,
+    )
+    return job_started(request, job=job, fallback_url=back)
