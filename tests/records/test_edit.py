@@ -216,25 +216,32 @@ def test_membrane_down_keeps_the_change_then_it_applies_when_back(
     assert psa_ticket()["summary"] == "Later"
 
 
-def test_when_the_tries_run_out_the_change_waits_and_the_sweep_sends_it_when_back(
+@pytest.fixture
+def waiting_change(
     technician_client,
     ticket,
-    psa_ticket,
     sandbox,
     sandbox_faults,
     django_capture_on_commit_callbacks,
     run_deferred,
 ):
+    """A change whose tries ran out while the PSA answered 503; the PSA is back after."""
     data = opened_form(technician_client, ticket)
     sandbox_faults(error_every=1, error_status=503, scope="psa")
     save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Later"})
     run_deferred()
-    change = PendingChange.objects.get()
+    sandbox.clear_faults()
+    return PendingChange.objects.get()
+
+
+def test_when_the_tries_run_out_the_change_waits_and_the_sweep_sends_it(
+    waiting_change, psa_ticket, django_capture_on_commit_callbacks
+):
+    change = waiting_change
     assert change.status == Status.PENDING and "gave up after 6 tries" in change.error
     assert "sent again in the background" in change.error
     assert services.pending_change_resend_stalled() == 0  # not stalled long enough yet
 
-    sandbox.clear_faults()
     with django_capture_on_commit_callbacks(execute=True):
         assert services.pending_change_resend_stalled(older_than=timedelta(0)) == 1
     change.refresh_from_db()
@@ -243,28 +250,16 @@ def test_when_the_tries_run_out_the_change_waits_and_the_sweep_sends_it_when_bac
 
 
 def test_a_waiting_change_can_be_sent_again_at_once(
-    technician_client,
-    ticket,
-    psa_ticket,
-    sandbox,
-    sandbox_faults,
-    django_capture_on_commit_callbacks,
-    run_deferred,
+    technician_client, waiting_change, psa_ticket, django_capture_on_commit_callbacks
 ):
-    data = opened_form(technician_client, ticket)
-    sandbox_faults(error_every=1, error_status=503, scope="psa")
-    save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Now"})
-    run_deferred()
-    change = PendingChange.objects.get()
     page = technician_client.get(reverse("records:changes")).content.decode()
     assert "Try again" in page and "sent again in the background" in page
 
-    sandbox.clear_faults()
     with django_capture_on_commit_callbacks(execute=True):
-        technician_client.post(reverse("records:change_retry", args=[change.pk]))
-    change.refresh_from_db()
-    assert change.status == Status.APPLIED
-    assert psa_ticket()["summary"] == "Now"
+        technician_client.post(reverse("records:change_retry", args=[waiting_change.pk]))
+    waiting_change.refresh_from_db()
+    assert waiting_change.status == Status.APPLIED
+    assert psa_ticket()["summary"] == "Later"
 
 
 def test_nothing_changed_is_said_and_nothing_is_stored(technician_client, ticket):

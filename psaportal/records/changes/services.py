@@ -70,31 +70,26 @@ def pending_change_create(
 ) -> PendingChange:
     """Store the edit and queue it, in the request's transaction. The same form sent twice
     (a double click, a browser retry) returns the change the first one stored."""
-    with transaction.atomic():
-        change, created = PendingChange.objects.get_or_create(
-            idempotency_key=idempotency_key,
-            defaults={
-                "connection": connection,
-                "kind": kind.key,
-                "psa_id": psa_id,
-                "changes": changes,
-                "seen": {path: seen.get(path) for path in changes},
-                "seen_updated": _mirrored_last_updated(connection, kind, psa_id),
-                "author": user,
-            },
-        )
-        if created:
-            _queue(change=change, user=user)
-            record_audit(
-                user=user,
-                action="record.change",
-                target_type=kind.key,
-                target_id=psa_id,
-                summary=f"Changed {', '.join(_labels(kind, changes))} of {kind.singular} #{psa_id}",
-                before=change.seen,
-                after=changes,
-            )
-    return change
+    seen = {path: seen.get(path) for path in changes}
+    return _store(
+        idempotency_key=idempotency_key,
+        fields={
+            "connection": connection,
+            "kind": kind.key,
+            "psa_id": psa_id,
+            "changes": changes,
+            "seen": seen,
+            "seen_updated": _mirrored_last_updated(connection, kind, psa_id),
+            "author": user,
+        },
+        audit={
+            "action": "record.change",
+            "target_id": psa_id,
+            "summary": f"Changed {', '.join(_labels(kind, changes))} of {kind.singular} #{psa_id}",
+            "before": seen,
+            "after": changes,
+        },
+    )
 
 
 def record_create(
@@ -108,27 +103,29 @@ def record_create(
 ) -> PendingChange:
     """Store a new record (a ticket, a time entry) and queue its creation. The same form
     sent twice stores one."""
+    return _store(
+        idempotency_key=idempotency_key,
+        fields={
+            "connection": connection,
+            "kind": kind.key,
+            "operation": PendingChange.Operation.CREATE,
+            "changes": action_input,
+            "seen": {},
+            "author": user,
+        },
+        audit={"action": "record.create", "summary": summary, "after": action_input},
+    )
+
+
+def _store(*, idempotency_key: str, fields: dict, audit: dict) -> PendingChange:
+    """Store a change once per idempotency key; the first time, queue it and audit it."""
     with transaction.atomic():
         change, created = PendingChange.objects.get_or_create(
-            idempotency_key=idempotency_key,
-            defaults={
-                "connection": connection,
-                "kind": kind.key,
-                "operation": PendingChange.Operation.CREATE,
-                "changes": action_input,
-                "seen": {},
-                "author": user,
-            },
+            idempotency_key=idempotency_key, defaults=fields
         )
         if created:
-            _queue(change=change, user=user)
-            record_audit(
-                user=user,
-                action="record.create",
-                target_type=kind.key,
-                summary=summary,
-                after=action_input,
-            )
+            _queue(change=change, user=fields["author"])
+            record_audit(user=fields["author"], target_type=fields["kind"], **audit)
     return change
 
 
