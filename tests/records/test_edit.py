@@ -118,17 +118,20 @@ def test_the_same_form_sent_twice_stores_one_change(
     assert PendingChange.objects.count() == 1 and Job.objects.count() == 1
 
 
-def test_a_colleagues_edit_of_the_same_field_stops_as_a_conflict_then_mine_wins(
-    technician_client, ticket, psa_ticket, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def conflict(technician_client, ticket, psa_ticket, django_capture_on_commit_callbacks):
+    """My summary, saved after a colleague changed the summary in the PSA: a conflict."""
     data = opened_form(technician_client, ticket)
     psa_ticket(patch=[{"op": "replace", "path": "summary", "value": "Colleague's words"}])
-
     save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Mine"})
+    return PendingChange.objects.get()
 
-    change = PendingChange.objects.get()
-    assert change.status == Status.CONFLICT
-    assert change.current == {"summary": "Colleague's words"}
+
+def test_a_colleagues_edit_of_the_same_field_stops_as_a_conflict_then_mine_wins(
+    technician_client, ticket, conflict, psa_ticket, django_capture_on_commit_callbacks
+):
+    assert conflict.status == Status.CONFLICT
+    assert conflict.current == {"summary": "Colleague's words"}
     assert psa_ticket()["summary"] == "Colleague's words"  # nothing overwritten
     page = technician_client.get(reverse("records:detail", args=["tickets", ticket["id"]]))
     content = page.content.decode()
@@ -137,24 +140,16 @@ def test_a_colleagues_edit_of_the_same_field_stops_as_a_conflict_then_mine_wins(
     assert "Apply mine anyway" in content
 
     with django_capture_on_commit_callbacks(execute=True):
-        technician_client.post(reverse("records:change_apply_anyway", args=[change.pk]))
-    change.refresh_from_db()
-    assert change.status == Status.APPLIED
+        technician_client.post(reverse("records:change_apply_anyway", args=[conflict.pk]))
+    conflict.refresh_from_db()
+    assert conflict.status == Status.APPLIED
     assert psa_ticket()["summary"] == "Mine"
 
 
-def test_a_conflict_can_be_discarded(
-    technician_client, ticket, psa_ticket, django_capture_on_commit_callbacks
-):
-    data = opened_form(technician_client, ticket)
-    psa_ticket(patch=[{"op": "replace", "path": "summary", "value": "Colleague's words"}])
-    save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Mine"})
-    change = PendingChange.objects.get()
-
-    technician_client.post(reverse("records:change_discard", args=[change.pk]))
-
-    change.refresh_from_db()
-    assert change.status == Status.DISCARDED
+def test_a_conflict_can_be_discarded(technician_client, conflict, psa_ticket):
+    technician_client.post(reverse("records:change_discard", args=[conflict.pk]))
+    conflict.refresh_from_db()
+    assert conflict.status == Status.DISCARDED
     assert psa_ticket()["summary"] == "Colleague's words"
 
 
@@ -277,19 +272,10 @@ def test_a_blank_required_field_is_refused_on_the_form(technician_client, ticket
     assert not PendingChange.objects.exists()
 
 
-def test_someone_elses_change_is_not_theirs_to_discard(
-    technician_client, make_member, ticket, psa_ticket, django_capture_on_commit_callbacks
-):
-    data = opened_form(technician_client, ticket)
-    psa_ticket(patch=[{"op": "replace", "path": "summary", "value": "Colleague's words"}])
-    save(technician_client, django_capture_on_commit_callbacks, ticket, data | {"summary": "Mine"})
-    other = make_member("technician", username="other")
-    technician_client.force_login(other)
-    change = PendingChange.objects.get()
-    assert (
-        technician_client.post(reverse("records:change_discard", args=[change.pk])).status_code
-        == 404
-    )
+def test_someone_elses_change_is_not_theirs_to_discard(technician_client, make_member, conflict):
+    technician_client.force_login(make_member("technician", username="other"))
+    answer = technician_client.post(reverse("records:change_discard", args=[conflict.pk]))
+    assert answer.status_code == 404
     assert PendingChange.objects.get().status == Status.CONFLICT
 
 
