@@ -29,8 +29,10 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start(*args):
+def start(*args, tmpdir=None):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     return subprocess.Popen(
         [sys.executable, "manage.py", "sandbox", *args],
         cwd=ROOT,
@@ -73,8 +75,8 @@ class _alarm:
 def sandbox_process():
     processes = []
 
-    def launch(*args):
-        process = start(*args)
+    def launch(*args, tmpdir=None):
+        process = start(*args, tmpdir=tmpdir)
         processes.append(process)
         return process
 
@@ -158,6 +160,26 @@ def test_sigterm_stops_it_and_removes_the_temporary_psa_data(sandbox_process):
     assert process.returncode == 0, rest
     assert "Stopping." in rest and "Traceback" not in rest
     assert not data.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "after_line", ["Seeding the PSA simulator", "PSA data: ", "Membrane sandbox API: "]
+)
+def test_a_signal_during_start_up_stops_it_cleanly(sandbox_process, tmp_path, after_line):
+    """Wherever SIGTERM lands while it starts, the exit is clean and the data is gone."""
+    process = sandbox_process("--port", str(free_port()), *TINY_SCALE, tmpdir=tmp_path)
+    seen = []
+    with _alarm(START_TIMEOUT):
+        for line in iter(process.stdout.readline, ""):
+            seen.append(line)
+            if line.startswith(after_line):
+                process.send_signal(signal.SIGTERM)
+                break
+    rest, _ = process.communicate(timeout=30)
+    output = "".join(seen) + rest
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert not list(tmp_path.glob("psa-sandbox-*")), output
 
 
 def test_an_interrupted_seed_removes_the_temporary_psa_data(tmp_path, monkeypatch):

@@ -98,35 +98,40 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        # SIGTERM (`kill`, Popen.terminate) stops it like Ctrl+C does, so the `finally`
-        # below removes the temporary PSA data (gigabytes at benchmark scale). SIGINT is set
-        # too: a process started in the background by a script inherits it ignored.
-        signal.signal(signal.SIGTERM, _interrupt)
-        signal.signal(signal.SIGINT, _interrupt)
-        self.stdout.write("Seeding the PSA simulator…")
         app = SandboxApp(config)
-        psa = app.load_psa()  # stopped while seeding, the simulator removes its own files
+        server = None
         try:
-            server = SandboxServer(app, options["host"], options["port"])
-        except OSError as exc:
-            app.close()
-            raise CommandError(
-                f"Cannot listen on {options['host']}:{options['port']}: {exc}"
-            ) from exc
-        self.stdout.write(f"PSA data: {psa.db_path}")
-        self.stdout.write(f"Membrane sandbox API: {server.url}")
-        self.stdout.write(
-            f"Bearer token: {config.token} (or a JWT signed with the workspace secret)"
-        )
-        self.stdout.write("Press Ctrl+C to stop.")
-        try:
+            # SIGTERM (`kill`, Popen.terminate) stops it like Ctrl+C does, and from here on,
+            # wherever it lands (seeding, start-up, serving), the `finally` removes the
+            # temporary PSA data (gigabytes at benchmark scale). SIGINT is set too: a process
+            # started in the background by a script inherits it ignored.
+            signal.signal(signal.SIGTERM, _interrupt)
+            signal.signal(signal.SIGINT, _interrupt)
+            self.stdout.write("Seeding the PSA simulator…")
+            psa = app.load_psa()
+            try:
+                server = SandboxServer(app, options["host"], options["port"])
+            except OSError as exc:
+                raise CommandError(
+                    f"Cannot listen on {options['host']}:{options['port']}: {exc}"
+                ) from exc
+            self.stdout.write(f"PSA data: {psa.db_path}")
+            self.stdout.write(f"Membrane sandbox API: {server.url}")
+            self.stdout.write(
+                f"Bearer token: {config.token} (or a JWT signed with the workspace secret)"
+            )
+            self.stdout.write("Press Ctrl+C to stop.")
             server.serve_forever(poll_interval=0.5)
         except KeyboardInterrupt:
             self.stdout.write("Stopping.")
         finally:
             app.close()
-            server.server_close()
+            if server is not None:
+                server.server_close()
 
 
 def _interrupt(signum, frame):
+    # The first signal stops it; a second must not cut the clean-up short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt
