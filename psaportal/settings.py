@@ -5,8 +5,10 @@ Membrane sandbox. `.env.example` lists every variable."""
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,6 +56,18 @@ def env_seconds(name: str, default: float) -> float:
             "default."
         )
     return seconds
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) address without a trailing slash; unset or empty is the default."""
+    value = os.environ.get(name, "").strip() or default
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an http(s) address such as https://portal.example.com; "
+            "leave it empty for the default."
+        )
+    return value.rstrip("/")
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -185,6 +199,8 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "psa-portal@localhost")
+# The portal's address as its users reach it: links in the mail it sends start with it.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 
 # Background work: Redis when REDIS_URL is set, otherwise every task runs in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -217,6 +233,12 @@ CELERY_BEAT_SCHEDULE = {
     "records-resend-stalled-changes": {
         "task": "psaportal.records.changes.tasks.resend_stalled_changes",
         "schedule": timedelta(minutes=5),
+    },
+    # The managers' weekly digest of last week's figures: Mondays at 07:00 (TIME_ZONE).
+    # https://crontab.guru/#0_7_*_*_1
+    "reports-weekly-digest": {
+        "task": "psaportal.reports.tasks.send_weekly_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week=1),
     },
 }
 

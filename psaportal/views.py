@@ -1,13 +1,19 @@
 """The dashboard home and the error pages."""
 
 from django.http import HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import get_template
 
+from psaportal.accounts import roles
+from psaportal.connections.selectors import connection_ready
 from psaportal.jobs.models import Job
 
 
 def home(request):
+    # Managers start on their reports; until the PSA is connected there is nothing to
+    # report on, and home is where the connection's state shows.
+    if roles.role_held(request.user) == roles.MANAGER and connection_ready() is not None:
+        return redirect("reports:dashboard")
     recent_jobs = Job.objects.filter(started_by=request.user)[:5]
     return render(request, "home.html", {"recent_jobs": recent_jobs})
 

@@ -41,3 +41,12 @@ class UserUpdateForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     role = forms.ChoiceField(choices=ROLE_CHOICES)
     is_active = forms.BooleanField(required=False, label="Active (can log in)")
+
+
+class ProfileForm(forms.Form):
+    weekly_digest = forms.BooleanField(
+        required=False,
+        label="Weekly digest",
+        help_text="Every Monday morning, an email with last week's key figures and links "
+        "into the reports.",
+    )

@@ -42,3 +42,21 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.action} {self.target_type} {self.target_id}"
+
+
+class Profile(models.Model):
+    """A team member's own preferences; made the first time they save them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    weekly_digest = models.BooleanField(
+        default=False,
+        help_text="Email me the manager dashboard's figures every Monday morning.",
+    )
+    digest_sent_for = models.DateField(
+        null=True, blank=True, help_text="Monday of the week the last digest covered."
+    )
+
+    def __str__(self):
+        return f"Profile of {self.user}"

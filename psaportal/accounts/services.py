@@ -5,6 +5,7 @@ from django.db import transaction
 
 from psaportal.accounts import roles
 from psaportal.accounts.audit import record_audit
+from psaportal.accounts.models import Profile
 
 User = get_user_model()
 
@@ -61,3 +62,24 @@ def user_update(
             after=after,
         )
     return user
+
+
+def profile_get(*, user) -> Profile:
+    """The user's profile; an unsaved one with the defaults if they never saved theirs."""
+    return Profile.objects.filter(user=user).first() or Profile(user=user)
+
+
+@transaction.atomic
+def profile_update(*, user, weekly_digest: bool) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    if profile.weekly_digest != weekly_digest:
+        profile.weekly_digest = weekly_digest
+        profile.save(update_fields=["weekly_digest"])
+        record_audit(
+            user=user,
+            action="user.profile_update",
+            target_type="user",
+            target_id=user.pk,
+            summary=f"Weekly digest {'on' if weekly_digest else 'off'}",
+        )
+    return profile

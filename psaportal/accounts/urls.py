@@ -10,6 +10,7 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("profile/", views.profile, name="profile"),
     path(
         "password/",
         views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),

@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
 from psaportal.accounts import roles, services
 from psaportal.accounts.audit import record_audit
-from psaportal.accounts.forms import UserCreateForm, UserUpdateForm
+from psaportal.accounts.forms import ProfileForm, UserCreateForm, UserUpdateForm
 from psaportal.accounts.models import AuditEntry
 
 User = get_user_model()
@@ -66,6 +68,23 @@ def user_edit(request, user_id: int):
 def audit_log(request):
     page = Paginator(AuditEntry.objects.all(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_log.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The user's own page: who they are, and (managers and admins) the weekly digest."""
+    can_digest = request.user.has_perm(roles.VIEW_REPORTS)
+    if request.method == "POST" and not can_digest:
+        raise PermissionDenied
+    saved = services.profile_get(user=request.user)
+    # Not `request.POST or None`: a checkbox left empty posts nothing, and that is an answer.
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, initial={"weekly_digest": saved.weekly_digest})
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Saved your settings.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form, "can_digest": can_digest})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -173,6 +173,7 @@ def test_env_bool_reads_the_accepted_words(monkeypatch, value, expected):
         ("MEMBRANE_TIMEOUT_SECONDS", "30s", "is not a number of seconds"),
         ("TASK_RETRY_BACKOFF_SECONDS", "-1", "is not a number of seconds"),
         ("TASK_RETRY_AFTER_MAX_SECONDS", "nan", "is not a number of seconds"),
+        ("SITE_URL", "portal.example.com", "is not an http(s) address"),
     ],
 )
 def test_a_mistyped_variable_stops_start_up_naming_it(name, value, complaint):

@@ -17,10 +17,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
@@ -105,18 +103,21 @@ def service_desk_totals(*, connection, period: Period, filters: ReportFilters) -
 
 
 def _ticket_work(*, connection, rows: QuerySet) -> dict:
-    """Of `rows` with time entries: how many had one member on them, and one entry only."""
-    entries = (
-        TimeEntry.objects.filter(connection=connection, ticket_id=OuterRef("psa_id"))
+    """Of `rows` with time entries: how many had one member on them, and one entry only.
+
+    One grouped pass over the entries of those tickets (an index-only scan of
+    te_ticket_work), not a subquery per ticket.
+    """
+    per_ticket = (
+        TimeEntry.objects.filter(connection=connection, ticket_id__in=rows.values("psa_id"))
         .order_by()
         .values("ticket_id")
+        .annotate(members=Count("member_identifier", distinct=True), touches=Count("ticket_id"))
     )
-    members = entries.annotate(n=Count("member_identifier", distinct=True)).values("n")
-    touches = entries.annotate(n=Count("pk")).values("n")
-    return rows.annotate(members=Subquery(members), touches=Subquery(touches)).aggregate(
-        worked=Count("pk", filter=Q(touches__gt=0)),
-        single_member=Count("pk", filter=Q(members=1)),
-        first_touch=Count("pk", filter=Q(touches=1)),
+    return per_ticket.aggregate(
+        worked=Count("ticket_id"),
+        single_member=Count("ticket_id", filter=Q(members=1)),
+        first_touch=Count("ticket_id", filter=Q(touches=1)),
     )
 
 
