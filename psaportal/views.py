@@ -3,19 +3,37 @@
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
+from django.utils import timezone
 
 from psaportal.accounts import roles
 from psaportal.connections.selectors import connection_ready
 from psaportal.jobs.models import Job
+from psaportal.jobs.selectors import jobs_stuck
+from psaportal.records import selectors
+from psaportal.records.changes import selectors as change_selectors
+from psaportal.records.sync import status as sync_status
 
 
 def home(request):
-    # Managers start on their reports; until the PSA is connected there is nothing to
-    # report on, and home is where the connection's state shows.
-    if roles.role_held(request.user) == roles.MANAGER and connection_ready() is not None:
+    """Where each role starts the day: a technician's own tickets, hours and changes; an
+    admin's connection, syncs and stuck work. Managers start on their reports."""
+    connection = connection_ready()
+    # Until the PSA is connected there is nothing to report on, and home shows the state.
+    if roles.role_held(request.user) == roles.MANAGER and connection is not None:
         return redirect("reports:dashboard")
-    recent_jobs = Job.objects.filter(started_by=request.user)[:5]
-    return render(request, "home.html", {"recent_jobs": recent_jobs})
+    context = {"recent_jobs": Job.objects.filter(started_by=request.user)[:5]}
+    if connection is not None and request.user.has_perm(roles.EDIT_RECORDS):
+        member = selectors.member_for_user(connection=connection, user=request.user)
+        context["my_work"] = (
+            selectors.my_work(connection=connection, member=member, today=timezone.localdate())
+            if member is not None
+            else {}  # shown as "no PSA member is you"
+        )
+        context["my_changes"] = change_selectors.open_change_counts(user=request.user)
+    if connection is not None and request.user.has_perm(roles.MANAGE_CONNECTION):
+        context["sync_health"] = sync_status.sync_health(connection=connection)
+        context["stuck_jobs"] = jobs_stuck()
+    return render(request, "home.html", context)
 
 
 def _error(request, status: int, title: str, message: str):

@@ -19,14 +19,22 @@ from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from psaportal.accounts import roles
 from psaportal.records import registry, search
 from psaportal.records.display import field_label, options_html, table_rows, value_at
 from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
-from psaportal.records.models import RecordDocument, SavedView, SyncState
+from psaportal.records.models import (
+    Member,
+    Priority,
+    RecordDocument,
+    SavedView,
+    SyncState,
+    Ticket,
+    TimeEntry,
+)
 from psaportal.records.paging import ListPage, paginate
 
 OPTIONS_MAX = 500
@@ -347,4 +355,52 @@ def record_detail_context(*, connection, kind: registry.RecordKind, psa_id: int)
         "sections": _sections(kind=kind, document=document),
         "related": related_groups(connection=connection, kind=kind, record=record),
         "list_url": list_url(kind_key=kind.key),
+    }
+
+
+# -- A technician's own work (the home page) ----------------------------------------------
+
+MY_TICKETS_SHOWN = 8
+
+
+def member_for_user(*, connection, user) -> Member | None:
+    """The PSA member who is this user: the same e-mail, else an identifier equal to the
+    username."""
+    members = Member.objects.filter(connection=connection)
+    if user.email:
+        member = members.filter(email__iexact=user.email).first()
+        if member is not None:
+            return member
+    return members.filter(identifier__iexact=user.get_username()).first()
+
+
+def my_work(*, connection, member: Member, today: datetime.date) -> dict:
+    """The member's open tickets (most urgent and oldest first) and hours logged today and
+    this week (from Monday)."""
+    open_tickets = Ticket.objects.filter(
+        connection=connection, owner_identifier=member.identifier, closed_flag=False
+    )
+    urgency = Priority.objects.filter(connection=connection, psa_id=OuterRef("priority_id")).values(
+        "sort_order"
+    )[:1]
+    tickets = (
+        open_tickets.annotate(urgency=Subquery(urgency))
+        .order_by(F("urgency").asc(nulls_last=True), "date_entered")
+        .values("psa_id", "summary", "company_name", "priority_name", "status_name", "date_entered")
+    )
+    monday = today - datetime.timedelta(days=today.weekday())
+    hours = TimeEntry.objects.filter(
+        connection=connection, member_identifier=member.identifier, work_date__gte=monday
+    ).aggregate(
+        week=Sum("actual_hours"),
+        today=Sum("actual_hours", filter=Q(work_date=today)),
+    )
+    return {
+        "member": member,
+        "open_count": open_tickets.count(),
+        "tickets": list(tickets[:MY_TICKETS_SHOWN]),
+        "tickets_url": f"{list_url(kind_key='tickets')}?"
+        + urlencode({"owner": member.identifier, "open": "open"}),
+        "hours_today": hours["today"] or 0,
+        "hours_week": hours["week"] or 0,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from psaportal.records import registry
 from psaportal.records.models import Company, PendingChange
 
@@ -127,3 +129,21 @@ def my_changes(*, user, limit: int = 100) -> list[dict]:
     )[:limit]
     ordered = sorted(changes, key=lambda change: not change.is_open)
     return change_rows(ordered)
+
+
+def open_change_counts(*, user) -> dict[str, int]:
+    """How many of the user's changes wait to be sent, failed or are in conflict (one
+    query); empty when none is open."""
+    counts = dict(
+        PendingChange.objects.filter(author=user, status__in=PendingChange.OPEN)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    if not counts:
+        return {}
+    Status = PendingChange.Status
+    return {
+        "waiting": counts.get(Status.PENDING, 0) + counts.get(Status.APPLYING, 0),
+        "failed": counts.get(Status.FAILED, 0),
+        "conflict": counts.get(Status.CONFLICT, 0),
+    }

@@ -89,3 +89,27 @@ def sync_status(*, connection) -> dict:
         "jobs": sync_jobs_running(connection=connection),
         "runs": sync_history(connection=connection),
     }
+
+
+def sync_health(*, connection, runs_read: int = 200) -> list[dict]:
+    """Each kind's last sync (when, how it ended, its error), for the admin's home page:
+    two queries, the sync states and the newest runs."""
+    states = {
+        state.kind: state.last_synced_at
+        for state in SyncState.objects.filter(connection=connection)
+    }
+    last_run: dict[str, SyncRun] = {}
+    for run in SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id")[
+        :runs_read
+    ]:
+        last_run.setdefault(run.kind, run)
+    return [
+        {
+            "plural": kind.plural,
+            "key": kind.key,
+            "last_synced_at": states.get(kind.key),
+            "run": last_run.get(kind.key),
+            "failed": kind.key in last_run and last_run[kind.key].status == SyncRun.Status.FAILED,
+        }
+        for kind in registry.record_kinds()
+    ]
