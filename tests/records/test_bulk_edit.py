@@ -88,6 +88,19 @@ def test_every_ticket_the_filter_matches_can_be_changed(
     assert set(psa_priorities(matching).values()) == {priority.psa_id}
 
 
+def test_a_filter_the_list_would_not_take_is_never_widened_to_every_ticket(
+    technician_client, tickets
+):
+    priority = Priority.objects.first()
+    response = technician_client.post(
+        BULK,
+        {"scope": "matching", "priority": priority.psa_id, "query": "board=No+such+board"},
+        headers=HTMX,
+    )
+    assert "The list&#x27;s filters changed meanwhile" in response.content.decode()
+    assert not PendingChange.objects.exists() and not Job.objects.exists()
+
+
 def test_a_ticket_changed_meanwhile_is_a_conflict_and_the_others_go_on(
     technician_client,
     tickets,

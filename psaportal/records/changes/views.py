@@ -186,6 +186,27 @@ def time_log(request, psa_id: int, connection):
 BULK_MAX = 2000
 
 
+def _bulk_targets(*, form, list_form, connection, kind) -> list[int]:
+    """The ticket ids a valid bulk form applies to; refusals become the form's errors."""
+    if not form.is_valid():
+        return []
+    if form.cleaned_data["scope"] == "selected":
+        psa_ids = form.cleaned_data["ids"]
+    elif list_form.notices():
+        # The list would not take its own filter as shown: never widen a bulk change.
+        form.add_error(
+            None, "The list's filters changed meanwhile; reload the list and choose again."
+        )
+        return []
+    else:
+        state = list_form.list_state()
+        matching = record_list(connection=connection, kind=kind, state=state, fields=["psa_id"])
+        psa_ids = list(matching.values_list("psa_id", flat=True)[: BULK_MAX + 1])
+    if len(psa_ids) > BULK_MAX:
+        form.add_error(None, f"This list matches more than {BULK_MAX:,} tickets; narrow it.")
+    return psa_ids
+
+
 @require_POST
 @permission_required(roles.EDIT_RECORDS, raise_exception=True)
 @require_connection
@@ -194,16 +215,9 @@ def bulk_edit(request, connection):
     answers with the job's progress, which reloads the list when done."""
     kind = registry.get_kind("tickets")
     form = BulkEditForm(request.POST, connection=connection)
-    state = ListQueryForm.posted(request.POST, connection=connection, kind=kind).list_state()
-    back = list_url(kind_key=kind.key, state=state)
-    if form.is_valid():
-        if form.cleaned_data["scope"] == "matching":
-            matching = record_list(connection=connection, kind=kind, state=state, fields=["psa_id"])
-            psa_ids = list(matching.values_list("psa_id", flat=True)[: BULK_MAX + 1])
-        else:
-            psa_ids = form.cleaned_data["ids"]
-        if len(psa_ids) > BULK_MAX:
-            form.add_error(None, f"This list matches more than {BULK_MAX:,} tickets; narrow it.")
+    list_form = ListQueryForm.posted(request.POST, connection=connection, kind=kind)
+    back = list_url(kind_key=kind.key, state=list_form.list_state())
+    psa_ids = _bulk_targets(form=form, list_form=list_form, connection=connection, kind=kind)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         if request.htmx:
