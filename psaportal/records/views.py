@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
+from psaportal.htmx import partial_wanted
 from psaportal.jobs.views import job_started
 from psaportal.records import export, registry, saved_views, selectors
 from psaportal.records.changes import selectors as change_selectors
@@ -28,10 +29,6 @@ from psaportal.records.changes.forms import BulkEditForm
 from psaportal.records.forms import ListQueryForm, SavedViewForm
 from psaportal.records.list_state import list_url
 from psaportal.records.sync import services as sync_services
-
-
-def _partial_wanted(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_GET
@@ -47,7 +44,7 @@ def record_list(request, kind: registry.RecordKind, connection):
         notices=form.notices(),
         user=request.user,
     )
-    if _partial_wanted(request):
+    if partial_wanted(request):
         response = render(request, "records/list.html#rows", context)
         # The clean state (bad parts dropped, blanks left out) is what the address bar keeps.
         response["HX-Push-Url"] = context["canonical_url"]
@@ -100,7 +97,7 @@ def record_detail(request, kind: registry.RecordKind, psa_id: int, connection):
             # The section being refreshed says why it is gone (htmx does not swap a 404).
             return render(request, "records/detail.html#record-gone", {"kind": kind})
         raise Http404("No such record in the mirror.")
-    if _partial_wanted(request):
+    if partial_wanted(request):
         return render(request, "records/detail.html#record", context)
     context["changes"] = change_selectors.record_changes(
         connection=connection, kind=kind, psa_id=psa_id

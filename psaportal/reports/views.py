@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
+from psaportal.htmx import partial_wanted
 from psaportal.reports import catalog
 from psaportal.reports.forms import ReportFilterForm
 from psaportal.reports.selectors.dashboard import dashboard_figures
@@ -27,10 +28,6 @@ def _report_or_404(slug: str) -> catalog.ReportPage:
 
 def _report_links() -> list[tuple[str, str]]:
     return [(slug, page.title) for slug, page in catalog.REPORTS.items()]
-
-
-def _partial_wanted(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_GET
@@ -49,7 +46,7 @@ def dashboard(request, connection):
         "page_url": reverse("reports:dashboard"),
         "report_links": _report_links(),
     }
-    if _partial_wanted(request):
+    if partial_wanted(request):
         response = render(request, "reports/dashboard.html#report-body", context)
         response["HX-Push-Url"] = f"{context['page_url']}?{context['query']}".rstrip("?")
         return response
@@ -75,7 +72,7 @@ def report(request, slug: str, connection):
         "suggestions": catalog.filter_suggestions(connection=connection, names=page.filters),
         "report_links": _report_links(),
     }
-    if _partial_wanted(request):
+    if partial_wanted(request):
         response = render(request, "reports/report.html#report-body", context)
         response["HX-Push-Url"] = f"{context['page_url']}?{context['query']}".rstrip("?")
         return response

@@ -444,7 +444,7 @@ def _refused(change: PendingChange, *, error, kind) -> None:
     if error.retryable:
         raise error
     message = _psa_message(error, kind)
-    _fail(change.pk, error=message, field_errors=_field_errors(error))
+    pending_change_fail(change_id=change.pk, error=message, field_errors=_field_errors(error))
     raise ChangeProblem(message) from error
 
 
@@ -480,12 +480,6 @@ def _psa_message(error, kind) -> str:
     return describe_error(error)
 
 
-def _fail(change_id: int, *, error: str, field_errors: dict | None = None) -> None:
-    PendingChange.objects.filter(pk=change_id, status=Status.APPLYING).update(
-        status=Status.FAILED, error=error[:2000], field_errors=field_errors or {}
-    )
-
-
 def pending_change_wait(*, change_id: int, error: str) -> None:
     """The tries ran out on a cause that may pass: keep the change pending, saying why."""
     PendingChange.objects.filter(pk=change_id, status=Status.APPLYING).update(
@@ -514,6 +508,8 @@ def pending_change_resend_stalled(*, older_than: timedelta = STALLED_AFTER) -> i
     return sent
 
 
-def pending_change_fail(*, change_id: int, error: str) -> None:
-    """The task gave up (tries used up, or an unexpected error): keep the change, failed."""
-    _fail(change_id, error=error)
+def pending_change_fail(*, change_id: int, error: str, field_errors: dict | None = None) -> None:
+    """The PSA refused the change, or the task gave up on it: keep it, failed, with why."""
+    PendingChange.objects.filter(pk=change_id, status=Status.APPLYING).update(
+        status=Status.FAILED, error=error[:2000], field_errors=field_errors or {}
+    )

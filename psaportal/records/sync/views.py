@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
+from psaportal.htmx import partial_wanted
 from psaportal.jobs.views import job_started
 from psaportal.records.sync import services, status
 from psaportal.records.sync.forms import SyncRequestForm
@@ -22,7 +23,7 @@ from psaportal.records.sync.forms import SyncRequestForm
 @require_connection
 @vary_on_headers("HX-Request")
 def sync_status(request, connection):
-    if request.htmx and not request.htmx.history_restore_request:
+    if partial_wanted(request):
         runs = status.sync_history(connection=connection)
         return render(request, "records/sync.html#history", {"runs": runs})
     return render(request, "records/sync.html", status.sync_status(connection=connection))
