@@ -31,7 +31,7 @@ def _initial_from(request_row: ProxyRequest) -> dict:
 
 @require_GET
 @console_view
-def console(request):
+def console(request, connection):
     initial = {}
     if request.GET.get("from", "").isdigit():
         earlier = ProxyRequest.objects.filter(pk=request.GET["from"]).first()
@@ -42,7 +42,7 @@ def console(request):
 
 @require_POST
 @console_view
-def send(request):
+def send(request, connection):
     """Check the request; a write asks for confirmation first; then send it in a task."""
     form = forms.ApiRequestForm(request.POST)
     template = (
@@ -53,7 +53,7 @@ def send(request):
     if form.needs_confirmation:
         return render(request, template, {"form": form, "confirm": True})
     sent = services.proxy_request_start(
-        connection=request.psa_connection,
+        connection=connection,
         user=request.user,
         method=form.cleaned_data["method"],
         path=form.cleaned_data["path"],
@@ -71,7 +71,7 @@ def send(request):
 
 @require_POST
 @console_view
-def follow(request, request_id: int):
+def follow(request, request_id: int, connection):
     """Send the GET a Link header names (``rel`` next, prev, first or last)."""
     earlier = get_object_or_404(ProxyRequest, pk=request_id)
     target = _links(earlier).get(request.POST.get("rel", ""))
@@ -79,7 +79,7 @@ def follow(request, request_id: int):
         return render(request, "api_console/response.html#response", _response_context(earlier))
     path, query = target
     sent = services.proxy_request_start(
-        connection=request.psa_connection,
+        connection=connection,
         user=request.user,
         method="GET",
         path=path,
@@ -179,7 +179,7 @@ def _problem(request_row: ProxyRequest, body) -> str:
 
 @require_GET
 @console_view
-def response(request, request_id: int):
+def response(request, request_id: int, connection):
     """The PSA's answer: the fragment a finished job loads in place."""
     request_row = get_object_or_404(ProxyRequest, pk=request_id)
     return render(request, "api_console/response.html#response", _response_context(request_row))
@@ -187,7 +187,7 @@ def response(request, request_id: int):
 
 @require_GET
 @console_view
-def detail(request, request_id: int):
+def detail(request, request_id: int, connection):
     request_row = get_object_or_404(
         ProxyRequest.objects.select_related("started_by"), pk=request_id
     )
@@ -196,7 +196,7 @@ def detail(request, request_id: int):
 
 @require_GET
 @console_view
-def download(request, request_id: int):
+def download(request, request_id: int, connection):
     request_row = get_object_or_404(ProxyRequest, pk=request_id)
     content_type = next(
         (value for name, value in request_row.response_headers if name.lower() == "content-type"),
@@ -217,7 +217,7 @@ def download(request, request_id: int):
 
 @require_GET
 @console_view
-def history(request):
+def history(request, connection):
     return render(
         request, "api_console/history.html", {"requests": selectors.proxy_request_history()}
     )

@@ -3,8 +3,6 @@ input schema, read its output, and go back over earlier runs."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
@@ -21,29 +19,21 @@ from psaportal.jobs.views import job_started
 
 
 def console_view(view):
-    """Admins only (403 otherwise), on the ready connection (``require_connection``), which
-    the view finds as ``request.psa_connection``."""
-
-    @permission_required(roles.USE_CONSOLES, raise_exception=True)
-    @require_connection
-    @wraps(view)
-    def wrapped(request, *args, connection, **kwargs):
-        request.psa_connection = connection
-        return view(request, *args, **kwargs)
-
-    return wrapped
+    """Admins only (403 otherwise), on the ready connection: ``require_connection`` hands it
+    to the view as ``connection=``."""
+    return permission_required(roles.USE_CONSOLES, raise_exception=True)(require_connection(view))
 
 
 @require_GET
 @console_view
-def console(request):
+def console(request, connection):
     context = {"form": forms.ActionSearchForm(), "recent": selectors.search_recent()}
     return render(request, "actions/console.html", context)
 
 
 @require_POST
 @console_view
-def search_start(request):
+def search_start(request, connection):
     form = forms.ActionSearchForm(request.POST)
     if not form.is_valid():
         if request.htmx:
@@ -51,7 +41,7 @@ def search_start(request):
             return retarget(response, "#search-form")
         return render(request, "actions/console.html", {"form": form})
     search = services.action_search_start(
-        connection=request.psa_connection, intent=form.cleaned_data["intent"], user=request.user
+        connection=connection, intent=form.cleaned_data["intent"], user=request.user
     )
     return job_started(
         request, job=search.job, fallback_url=reverse("actions:search", args=[search.pk])
@@ -60,7 +50,7 @@ def search_start(request):
 
 @require_GET
 @console_view
-def search_results(request, search_id: int):
+def search_results(request, search_id: int, connection):
     search = get_object_or_404(ActionSearch, pk=search_id)
     context = {
         "search": search,
@@ -83,7 +73,7 @@ def _action_context(action: Action, editor: forms.InputEditor) -> dict:
 
 @require_GET
 @console_view
-def action_detail(request, action_id: int):
+def action_detail(request, action_id: int, connection):
     action = get_object_or_404(Action, pk=action_id)
     action_input = None
     if request.GET.get("from_run", "").isdigit():
@@ -100,7 +90,7 @@ def action_detail(request, action_id: int):
 
 @require_POST
 @console_view
-def action_run(request, action_id: int):
+def action_run(request, action_id: int, connection):
     """Edit the input (add/remove items, switch modes) or, when it is valid, run the action."""
     action = get_object_or_404(Action, pk=action_id)
     editor = forms.input_editor(action.input_schema, data=request.POST)
@@ -110,7 +100,7 @@ def action_run(request, action_id: int):
         return render(request, template, context)
     run = services.action_run_start(
         action=action,
-        connection=request.psa_connection,
+        connection=connection,
         action_input=editor.action_input,
         user=request.user,
     )
@@ -139,7 +129,7 @@ def _run_context(run: ActionRun) -> dict:
 
 @require_GET
 @console_view
-def run_output(request, run_id: int):
+def run_output(request, run_id: int, connection):
     """A run's output: the fragment a finished job loads in place."""
     run = get_object_or_404(ActionRun, pk=run_id)
     return render(request, "actions/run.html#run-output", _run_context(run))
@@ -147,7 +137,7 @@ def run_output(request, run_id: int):
 
 @require_GET
 @console_view
-def run_detail(request, run_id: int):
+def run_detail(request, run_id: int, connection):
     run = get_object_or_404(ActionRun.objects.select_related("action", "started_by"), pk=run_id)
     context = _run_context(run) | {
         "input_text": display.pretty_json(run.input),
@@ -159,7 +149,7 @@ def run_detail(request, run_id: int):
 
 @require_GET
 @console_view
-def run_download(request, run_id: int, part: str):
+def run_download(request, run_id: int, part: str, connection):
     """A run's input or output as a JSON file."""
     if part not in ("input", "output"):
         raise Http404("Only a run's input or output can be downloaded.")
@@ -172,20 +162,20 @@ def run_download(request, run_id: int, part: str):
 
 @require_GET
 @console_view
-def run_list(request):
+def run_list(request, connection):
     return render(request, "actions/runs.html", {"runs": selectors.action_run_history()})
 
 
 @require_POST
 @console_view
-def run_again(request, run_id: int):
+def run_again(request, run_id: int, connection):
     """Run the same action again with the same input."""
     run = get_object_or_404(ActionRun.objects.select_related("action"), pk=run_id)
     if run.action is None:
         return redirect("actions:run-detail", run_id=run.pk)
     again = services.action_run_start(
         action=run.action,
-        connection=request.psa_connection,
+        connection=connection,
         action_input=run.input,
         user=request.user,
     )
