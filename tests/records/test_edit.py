@@ -292,6 +292,35 @@ def test_my_changes_lists_mine(technician_client, ticket, django_capture_on_comm
     assert "Mine to see" in content and f"Ticket #{ticket['id']}" in content
 
 
+def test_my_changes_names_references_in_a_fixed_number_of_queries(
+    technician_client, technician, ticket, psa_connection, django_assert_max_num_queries
+):
+    """The page's queries do not grow with the number of changes shown."""
+    priorities = list(Priority.objects.order_by("psa_id").values_list("psa_id", "display_name"))
+
+    def add_changes(count):
+        for n in range(count):
+            psa_id, _ = priorities[n % len(priorities)]
+            PendingChange.objects.create(
+                connection=psa_connection,
+                kind="tickets",
+                psa_id=ticket["id"] + n,
+                changes={"priority": psa_id},
+                seen={"priority": ticket["priority"]["id"]},
+                status=Status.FAILED,
+                idempotency_key=f"names-{PendingChange.objects.count()}",
+                author=technician,
+            )
+
+    add_changes(2)
+    with django_assert_max_num_queries(20) as few:
+        technician_client.get(reverse("records:changes"))
+    add_changes(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        content = technician_client.get(reverse("records:changes")).content.decode()
+    assert all(name in content for _, name in priorities[:3])
+
+
 @pytest.mark.worker
 def test_on_a_real_worker_an_edit_rides_out_faults_and_is_applied(
     technician_client, ticket, psa_ticket, sandbox, celery_worker

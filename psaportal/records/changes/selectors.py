@@ -39,13 +39,21 @@ def _names(connection_id: int, kind: registry.RecordKind, changes) -> dict:
 
 def change_rows(changes: list[PendingChange]) -> list[dict]:
     """Each change with its fields as (label, what you saw, what it is now, what you want)."""
+    names_by_group = {}  # one name query per lookup for each (connection, kind), not per change
+    for change in changes:
+        if change.operation != PendingChange.Operation.CREATE:
+            names_by_group.setdefault((change.connection_id, change.kind), []).append(change)
+    for (connection_id, kind_key), group in names_by_group.items():
+        names_by_group[connection_id, kind_key] = _names(
+            connection_id, registry.get_kind(kind_key), group
+        )
     rows = []
     for change in changes:
         kind = registry.get_kind(change.kind)
         if change.operation == PendingChange.Operation.CREATE:
             rows.append({"change": change, "kind": kind, "fields": _new_record_fields(change)})
             continue
-        names = _names(change.connection_id, kind, [change])
+        names = names_by_group[change.connection_id, change.kind]
         fields = [
             {
                 "label": field.label,
@@ -124,9 +132,11 @@ def record_changes(*, connection, kind: registry.RecordKind, psa_id: int) -> lis
 
 def my_changes(*, user, limit: int = 100) -> list[dict]:
     """The user's changes, open ones first, then the newest."""
-    changes = PendingChange.objects.filter(author=user).exclude(
-        status=PendingChange.Status.DISCARDED
-    )[:limit]
+    changes = (
+        PendingChange.objects.filter(author=user)
+        .exclude(status=PendingChange.Status.DISCARDED)
+        .select_related("author")[:limit]
+    )
     ordered = sorted(changes, key=lambda change: not change.is_open)
     return change_rows(ordered)
 
