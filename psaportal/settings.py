@@ -58,6 +58,23 @@ def env_seconds(name: str, default: float) -> float:
     return seconds
 
 
+def env_share(name: str, default: float) -> float:
+    """A share from 0 to 1 (0.2 is 20 %); unset or empty is the default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a share from 0 to 1 (0.2 is 20 %); leave it "
+            "empty for the default."
+        )
+    return share
+
+
 def env_url(name: str, default: str) -> str:
     """An http(s) address without a trailing slash; unset or empty is the default."""
     value = os.environ.get(name, "").strip() or default
@@ -224,10 +241,22 @@ TASK_RETRY_BACKOFF_MAX_SECONDS = env_seconds("TASK_RETRY_BACKOFF_MAX_SECONDS", 6
 TASK_RETRY_AFTER_MAX_SECONDS = env_seconds("TASK_RETRY_AFTER_MAX_SECONDS", 300)
 # Celery beat (`celery -A psaportal beat`): incremental sync of the mirror every N minutes.
 RECORDS_SYNC_INTERVAL_MINUTES = max(1, env_int("RECORDS_SYNC_INTERVAL_MINUTES", 15))
+# ConnectWise lists no deletions: an id sweep (ids only) per kind notices them in between
+# full syncs.
+RECORDS_SWEEP_INTERVAL_MINUTES = max(1, env_int("RECORDS_SWEEP_INTERVAL_MINUTES", 60))
+# The mass-deletion guard: a full sync or sweep that would remove more than this share of a
+# kind's mirror (and more than RECORDS_DELETE_GUARD_MIN records) deletes nothing and waits
+# for an admin (an empty or truncated answer must not wipe the mirror). 1 turns it off.
+RECORDS_DELETE_GUARD_SHARE = env_share("RECORDS_DELETE_GUARD_SHARE", 0.2)
+RECORDS_DELETE_GUARD_MIN = env_int("RECORDS_DELETE_GUARD_MIN", 10)
 CELERY_BEAT_SCHEDULE = {
     "records-incremental-sync": {
         "task": "psaportal.records.sync.tasks.sync_scheduled",
         "schedule": timedelta(minutes=RECORDS_SYNC_INTERVAL_MINUTES),
+    },
+    "records-id-sweep": {
+        "task": "psaportal.records.sync.tasks.sweep_scheduled",
+        "schedule": timedelta(minutes=RECORDS_SWEEP_INTERVAL_MINUTES),
     },
     # Edits whose tries ran out while Membrane was down, or whose worker was lost.
     "records-resend-stalled-changes": {

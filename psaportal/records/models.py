@@ -739,16 +739,19 @@ class RecordDocument(models.Model):
 
 
 class SyncRun(models.Model):
-    """One full or incremental sync of one record kind: progress, counts and errors."""
+    """One full or incremental sync of one record kind, or an id sweep of it (only ids, to
+    notice deletions between full syncs): progress, counts and errors."""
 
     class Mode(models.TextChoices):
         FULL = "full", "Full"
         INCREMENTAL = "incremental", "Incremental"
+        SWEEP = "sweep", "Id sweep"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         FINISHING = "finishing", "Finishing"
+        REVIEW = "review", "Deletions held for review"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
@@ -768,7 +771,9 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     records_total = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The PSA's count at the start of a full sync."
+        null=True,
+        blank=True,
+        help_text="A full sync: the PSA's count at its start; an id sweep: the mirror's.",
     )
     pages_total = models.PositiveIntegerField(default=0)
     pages_done = models.PositiveIntegerField(default=0)
@@ -776,6 +781,11 @@ class SyncRun(models.Model):
     records_seen = models.PositiveIntegerField(default=0)
     records_upserted = models.PositiveIntegerField(default=0)
     records_deleted = models.PositiveIntegerField(default=0)
+    records_held = models.PositiveIntegerField(
+        default=0,
+        help_text="Mirrored records the PSA no longer listed, kept because deleting so many "
+        "needs an admin's review (the mass-deletion guard).",
+    )
     requests = models.PositiveIntegerField(default=0, help_text="PSA requests made.")
     error = models.TextField(blank=True)
     watermark = models.DateTimeField(
@@ -794,7 +804,7 @@ class SyncRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.REVIEW)
 
     @property
     def duration_seconds(self) -> float | None:
@@ -819,6 +829,12 @@ class SyncPage(models.Model):
     records = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    missing = models.PositiveIntegerField(
+        default=0, help_text="An id sweep: mirrored ids in this page's range the PSA did not list."
+    )
+    missing_ids = models.JSONField(
+        default=list, blank=True, help_text="Those ids, unless more than the guard allows."
+    )
 
     class Meta:
         ordering = ["run", "number"]

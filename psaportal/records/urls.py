@@ -11,6 +11,7 @@ register_converter(RecordKindConverter, "record_kind")
 urlpatterns = [
     path("sync/", sync_views.sync_status, name="sync"),
     path("sync/start/", sync_views.sync_start, name="sync_start"),
+    path("sync/runs/<int:run_id>/review/", sync_views.sync_review, name="sync_review"),
     path("changes/", change_views.my_changes, name="changes"),
     path("tickets/new/", change_views.ticket_create, name="ticket_create"),
     path("tickets/bulk/", change_views.bulk_edit, name="bulk_edit"),

@@ -1,5 +1,5 @@
 """Switchable faults for the sandbox: latency, 429s, 5xx, timeouts, dropped connections,
-and a PSA-like per-minute rate limit.
+a PSA-like per-minute rate limit, and empty list answers.
 
 "Every Nth call" counts the calls the faults apply to since the faults were last set,
 so a test that sets ``error_every=3`` knows that calls 3, 6, 9… fail.
@@ -31,6 +31,9 @@ class FaultConfig:
     timeout_seconds: float = 5.0
     drop_every: int = 0
     psa_rate_limit_per_minute: int = 0
+    #: Every Nth list the proxy forwards comes back as ``[]``: what a permissions change in
+    #: the PSA or a misbehaving proxy looks like (1: every list empty; 2: a cut-short sync).
+    empty_list_every: int = 0
     #: "all": every API call; "psa": only calls that reach the PSA (proxy, action runs).
     scope: str = "all"
 
@@ -81,6 +84,7 @@ class FaultInjector:
 
     config: FaultConfig = field(default_factory=FaultConfig)
     calls: int = 0
+    list_calls: int = 0
     injected: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _psa_window: deque = field(default_factory=deque, repr=False)
@@ -89,11 +93,13 @@ class FaultInjector:
         with self._lock:
             self.config = config
             self.calls = 0
+            self.list_calls = 0
             self._psa_window.clear()
 
     def reset_counters(self) -> None:
         with self._lock:
             self.calls = 0
+            self.list_calls = 0
             self.injected = {}
             self._psa_window.clear()
 
@@ -117,6 +123,18 @@ class FaultInjector:
             if kind:
                 self.injected[kind] = self.injected.get(kind, 0) + 1
             return FaultDecision(kind=kind, latency_s=config.latency_ms / 1000)
+
+    def empty_list(self) -> bool:
+        """Count one list answer of the proxy; True when it is to be sent back empty."""
+        with self._lock:
+            every = self.config.empty_list_every
+            if not every:
+                return False
+            self.list_calls += 1
+            if self.list_calls % every:
+                return False
+            self.injected["empty_list"] = self.injected.get("empty_list", 0) + 1
+            return True
 
     def psa_retry_after(self, now: float | None = None) -> int | None:
         """Count one PSA request; seconds to wait if it is over the per-minute limit."""

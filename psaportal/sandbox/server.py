@@ -415,7 +415,11 @@ class SandboxApp:
         )  # fmt: skip
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
         content_type = headers.pop("Content-Type", None) or headers.pop("content-type", None)
-        return Reply(answer.status, answer.body, content_type or "application/json", headers)
+        body = answer.body
+        is_list = request.method == "GET" and answer.status == 200 and body.startswith(b"[")
+        if is_list and self.faults.empty_list():
+            body = b"[]"
+        return Reply(answer.status, body, content_type or "application/json", headers)
 
     # -- consent pages -------------------------------------------------------------------
 

@@ -174,6 +174,8 @@ def test_env_bool_reads_the_accepted_words(monkeypatch, value, expected):
         ("TASK_RETRY_BACKOFF_SECONDS", "-1", "is not a number of seconds"),
         ("TASK_RETRY_AFTER_MAX_SECONDS", "nan", "is not a number of seconds"),
         ("SITE_URL", "portal.example.com", "is not an http(s) address"),
+        ("RECORDS_DELETE_GUARD_SHARE", "20%", "is not a share from 0 to 1"),
+        ("RECORDS_DELETE_GUARD_SHARE", "1.5", "is not a share from 0 to 1"),
     ],
 )
 def test_a_mistyped_variable_stops_start_up_naming_it(name, value, complaint):

@@ -79,6 +79,19 @@ def test_psa_rate_limit_per_minute_through_actions(
     assert caught.value.key == "rate_limit_exceeded" and caught.value.retry_after >= 1
 
 
+def test_every_nth_list_comes_back_empty(membrane_client, ready_connection, sandbox_faults):
+    """What a permissions change or a misbehaving proxy looks like: an empty list, 200 OK."""
+    sandbox_faults(empty_list_every=2)
+    cid = ready_connection["id"]
+    first = membrane_client.proxy(cid, "GET", "/service/tickets").json()
+    count = membrane_client.proxy(cid, "GET", "/service/tickets/count").json()
+    one = membrane_client.proxy(cid, "GET", f"/service/tickets/{first[0]['id']}").json()
+    second = membrane_client.proxy(cid, "GET", "/service/tickets").json()
+    assert len(first) == 25 and count["count"] > 25 and one["id"] == first[0]["id"]
+    assert second == []
+    assert membrane_client.proxy(cid, "GET", "/service/tickets").json() == first
+
+
 def test_latency_is_added(membrane_client, ready_connection, sandbox_faults):
     sandbox_faults(latency_ms=200)
     started = time.monotonic()

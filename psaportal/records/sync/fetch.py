@@ -70,13 +70,17 @@ def fetch_page(
     parent_id: int | None = None,
     since: datetime | None = None,
     page_size: int = PAGE_SIZE,
+    fields: str = "",
 ) -> FetchedPage:
-    """One forward-only page: up to ``page_size`` records with ids above ``after_id``."""
+    """One forward-only page: up to ``page_size`` records with ids above ``after_id``
+    (with ``fields``, only those fields of each: ``"id"`` for an id sweep)."""
     query: dict[str, object] = {"pageSize": page_size}
     if after_id:
         query["pageId"] = after_id
     if since is not None:
         query["conditions"] = since_condition(since)
+    if fields:
+        query["fields"] = fields
     response = client.proxy(
         connection_id, "GET", kind_path(kind, parent_id), query=query, headers=FORWARD_ONLY
     )

@@ -6,7 +6,11 @@ each page task fetches its page, claims the next page for another worker, then s
 own records. A full run first asks the PSA for the count (its page total) and, once every
 page is stored, removes the mirrored records it did not see; an incremental run asks only
 for records whose ``_info/lastUpdated`` is newer than the kind's watermark (less an
-overlap). Tasks (tasks.py) are thin shells around these functions; the functions are
+overlap). An id sweep (hourly) reads only the ids of each kind and removes the mirrored
+records the PSA no longer lists, so a deletion shows without waiting for a full sync.
+Neither removes more than the mass-deletion guard allows (``deletions_allowed``): past it,
+a full sync holds its deletions for an admin's review and a sweep deletes nothing.
+Tasks (tasks.py) are thin shells around these functions; the functions are
 idempotent, so a task that runs twice does no harm.
 """
 
@@ -16,25 +20,32 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
+from psaportal.accounts.audit import record_audit
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.membrane import MembraneError, NotFoundError, PsaError
 from psaportal.records import registry
+from psaportal.records.display import display_value
 from psaportal.records.models import Board, SyncPage, SyncRun, SyncState
 from psaportal.records.sync import fetch, store
 
 SYNC_JOB = "records.sync"
 REFRESH_JOB = "records.refresh"
-MODES = (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL)
+MODES = (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL, SyncRun.Mode.SWEEP)
 #: A sync job with no progress for this long is taken as dead (its worker was lost).
 STALE_AFTER = timedelta(minutes=15)
 ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING)
+ENDED_RUN = (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.REVIEW)
+#: How many of the held records the review page lists.
+REVIEW_ROWS = 200
 
 
 class SyncProblem(job_services.JobProblem):
@@ -113,9 +124,47 @@ def sync_scheduled_start() -> Job | None:
     )
 
 
+def sweep_scheduled_start() -> Job | None:
+    """The beat schedule's id sweep of every kind synced in full at least once (nested
+    kinds are small and always synced in full), if connected and no sync is under way."""
+    from psaportal.connections.selectors import connection_ready
+
+    connection = connection_ready()
+    if connection is None:
+        return None
+    synced = set(
+        SyncState.objects.filter(
+            connection=connection, last_full_sync_at__isnull=False
+        ).values_list("kind", flat=True)
+    )
+    kinds = [kind for kind in registry.sync_order() if kind.key in synced and not kind.parent]
+    if not kinds or sync_job_active(connection=connection) is not None:
+        return None
+    return sync_start(
+        connection=connection,
+        kinds=kinds,
+        mode=SyncRun.Mode.SWEEP,
+        label=_job_label(kinds, "sweep"),
+    )
+
+
 def _job_label(kinds: list[registry.RecordKind], mode: str) -> str:
     what = "all records" if len(kinds) > 1 else kinds[0].plural
+    if mode == SyncRun.Mode.SWEEP:
+        return f"Id sweep of {what} (finds deletions)"
     return f"{'Full' if mode == SyncRun.Mode.FULL else 'Incremental'} sync of {what}"
+
+
+def deletions_allowed(mirrored: int) -> int:
+    """How many of a kind's ``mirrored`` records one full sync or sweep may remove without
+    an admin's review."""
+    return max(
+        int(settings.RECORDS_DELETE_GUARD_SHARE * mirrored), settings.RECORDS_DELETE_GUARD_MIN
+    )
+
+
+def _guard_share() -> str:
+    return f"{settings.RECORDS_DELETE_GUARD_SHARE:.0%}"
 
 
 def sync_job_active(*, connection: Connection) -> Job | None:
@@ -172,6 +221,7 @@ def sync_job_next_run(*, job_id: int) -> int | None:
 
 def _job_finish(*, job_id: int, runs: list[SyncRun]) -> None:
     failed = [run for run in runs if run.status == SyncRun.Status.FAILED]
+    held = sum(run.records_held for run in runs if run.status == SyncRun.Status.REVIEW)
     seen = sum(run.records_seen for run in runs)
     deleted = sum(run.records_deleted for run in runs)
     requests = sum(run.requests for run in runs)
@@ -188,6 +238,8 @@ def _job_finish(*, job_id: int, runs: list[SyncRun]) -> None:
     summary = f"Synced {seen:,} records of {len(runs)} kind{'s' if len(runs) != 1 else ''}"
     if deleted:
         summary += f"; removed {deleted:,} deleted in the PSA"
+    if held:
+        summary += f"; kept {held:,} the PSA no longer lists, for your review on the sync page"
     job_services.job_progress(job_id=job_id, done=_pages_done(job_id), total=None)
     job_services.job_succeed(job_id=job_id, summary=summary + ".", result=result)
 
@@ -254,6 +306,9 @@ def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
         if pages == 0:
             sync_run_finish(run_id=run_id)
             return None
+    elif run.mode == SyncRun.Mode.SWEEP:
+        mirrored = kind.model.objects.filter(connection_id=run.connection_id).count()
+        SyncRun.objects.filter(pk=run_id).update(records_total=mirrored, pages_total=1)
     else:
         state = SyncState.objects.filter(connection_id=run.connection_id, kind=run.kind).first()
         since = state.watermark - fetch.OVERLAP if state and state.watermark else None
@@ -282,6 +337,8 @@ class PageWork:
     job_id: int | None
     number: int
     page_id: int
+    after_id: int
+    mode: str
     connection_id: int
     kind: registry.RecordKind
     fetched: fetch.FetchedPage
@@ -313,6 +370,7 @@ def sync_page_fetch(*, run_id: int, number: int) -> PageWork | None:
             after_id=page.after_id,
             parent_id=page.parent_id,
             since=run.since if run.mode == SyncRun.Mode.INCREMENTAL else None,
+            fields="id" if run.mode == SyncRun.Mode.SWEEP else "",
         )
     except MembraneError as error:
         SyncPage.objects.filter(pk=page.pk).update(error=str(error)[:2000])
@@ -322,6 +380,8 @@ def sync_page_fetch(*, run_id: int, number: int) -> PageWork | None:
         job_id=run.job_id,
         number=number,
         page_id=page.pk,
+        after_id=page.after_id,
+        mode=run.mode,
         connection_id=run.connection_id,
         kind=kind,
         fetched=fetched,
@@ -341,7 +401,7 @@ def sync_page_claim_next(*, work: PageWork) -> tuple[int | None, bool]:
     if fetched.full and fetched.last_id is not None:
         # A full sync stops at the page count taken at its start: a record created since
         # has a higher id and a lastUpdated after the watermark, so incremental sync gets it.
-        open_ended = run.mode == SyncRun.Mode.INCREMENTAL or bool(work.kind.parent)
+        open_ended = run.mode != SyncRun.Mode.FULL or bool(work.kind.parent)
         if open_ended or work.number < run.pages_total:
             after_id = fetched.last_id
     elif work.kind.parent:
@@ -360,7 +420,10 @@ def sync_page_claim_next(*, work: PageWork) -> tuple[int | None, bool]:
 
 
 def sync_page_store(*, work: PageWork) -> bool:
-    """Upsert a fetched page and count it done. True when this finished its run."""
+    """Upsert a fetched page (a sweep: note the mirrored ids it lacks) and count it done.
+    True when this finished its run."""
+    if work.mode == SyncRun.Mode.SWEEP:
+        return _sweep_page_store(work=work)
     with transaction.atomic():
         stored = store.store_records(
             connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
@@ -385,8 +448,40 @@ def sync_page_store(*, work: PageWork) -> bool:
     return sync_run_finish(run_id=work.run_id)
 
 
+def _sweep_page_store(*, work: PageWork) -> bool:
+    """Note which mirrored ids in this page's id range the PSA did not list (all of them
+    above the last id when it is the last page), then count the page done."""
+    run = SyncRun.objects.get(pk=work.run_id)
+    fetched = work.fetched
+    missing = store.missing_in_range(
+        connection_id=work.connection_id,
+        kind=work.kind,
+        listed=[record["id"] for record in fetched.records],
+        after_id=work.after_id,
+        up_to=fetched.last_id if fetched.full else None,
+        before=run.started_at,
+    )
+    count = missing.count()
+    # Past the guard the run deletes nothing, so the ids need not be kept.
+    within_guard = count <= deletions_allowed(run.records_total or 0)
+    ids = list(missing.values_list("psa_id", flat=True)) if within_guard else []
+    with transaction.atomic():
+        if SyncPage.objects.filter(pk=work.page_id, done=False).update(
+            done=True, records=len(fetched.records), missing=count, missing_ids=ids, error=""
+        ):
+            SyncRun.objects.filter(pk=work.run_id).update(
+                pages_done=F("pages_done") + 1,
+                records_seen=F("records_seen") + len(fetched.records),
+            )
+    _job_progress(run=SyncRun.objects.get(pk=work.run_id))
+    if SyncPage.objects.filter(run_id=work.run_id, done=False).exists():
+        return False
+    return sync_run_finish(run_id=work.run_id)
+
+
 def sync_run_finish(*, run_id: int) -> bool:
-    """Every page is stored: remove what a full sync did not see, move the watermark.
+    """Every page is stored: remove what a full sync did not see or a sweep found missing
+    (within the guard), move the watermark.
 
     Returns True for the one caller that finished the run (several may try at once).
     """
@@ -396,22 +491,120 @@ def sync_run_finish(*, run_id: int) -> bool:
         return False
     run = SyncRun.objects.get(pk=run_id)
     kind = registry.get_kind(run.kind)
-    deleted = 0
+    ending = {"status": SyncRun.Status.SUCCEEDED}
     with transaction.atomic():
         if run.mode == SyncRun.Mode.FULL:
-            deleted = store.delete_unseen(
-                connection_id=run.connection_id, kind=kind, before=run.started_at
-            )
-        _move_watermark(run=run)
-        SyncRun.objects.filter(pk=run_id).update(
-            status=SyncRun.Status.SUCCEEDED,
-            records_deleted=deleted,
-            finished_at=store.database_now(),
-        )
-    store.tidy_indexes(kind=kind, analyze=run.mode == SyncRun.Mode.FULL)
+            ending = _full_sync_deletions(run=run, kind=kind)
+        elif run.mode == SyncRun.Mode.SWEEP:
+            ending = _sweep_deletions(run=run, kind=kind)
+        if run.mode != SyncRun.Mode.SWEEP:
+            _move_watermark(run=run)
+        SyncRun.objects.filter(pk=run_id).update(**ending, finished_at=store.database_now())
+    if run.mode != SyncRun.Mode.SWEEP:
+        store.tidy_indexes(kind=kind, analyze=run.mode == SyncRun.Mode.FULL)
     run.refresh_from_db()
     _job_progress(run=run)
     return True
+
+
+def _full_sync_deletions(*, run: SyncRun, kind: registry.RecordKind) -> dict:
+    """Remove what the full sync did not see, or hold it for review when that is more than
+    the guard allows (an empty or cut-short answer must not empty the mirror)."""
+    unseen = store.unseen(connection_id=run.connection_id, kind=kind, before=run.started_at)
+    held = unseen.count()
+    mirrored = kind.model.objects.filter(connection_id=run.connection_id).count()
+    if held > deletions_allowed(mirrored):
+        return {
+            "status": SyncRun.Status.REVIEW,
+            "records_held": held,
+            "error": f"The PSA no longer lists {held:,} of the {mirrored:,} mirrored "
+            f"{kind.plural}: more than {_guard_share()}, so none were deleted. Review them "
+            "and choose to delete or keep them.",
+        }
+    deleted = store.delete_unseen(connection_id=run.connection_id, kind=kind, before=run.started_at)
+    return {"status": SyncRun.Status.SUCCEEDED, "records_deleted": deleted}
+
+
+def _sweep_deletions(*, run: SyncRun, kind: registry.RecordKind) -> dict:
+    """Remove the records the sweep found missing, unless more than the guard allows."""
+    pages = SyncPage.objects.filter(run=run)
+    missing = pages.aggregate(n=Sum("missing"))["n"] or 0
+    if missing > deletions_allowed(run.records_total or 0):
+        return {
+            "status": SyncRun.Status.FAILED,
+            "records_held": missing,
+            "error": f"The id sweep found {missing:,} of the {run.records_total or 0:,} "
+            f"mirrored {kind.plural} missing from the PSA: more than {_guard_share()}, so none "
+            f"were deleted. A full sync of {kind.plural} lists them for your review.",
+        }
+    ids = [
+        psa_id for page_ids in pages.values_list("missing_ids", flat=True) for psa_id in page_ids
+    ]
+    deleted = store.delete_missing(
+        connection_id=run.connection_id, kind=kind, psa_ids=ids, before=run.started_at
+    )
+    return {"status": SyncRun.Status.SUCCEEDED, "records_deleted": deleted}
+
+
+# -- reviewing held deletions (admins) -----------------------------------------------------
+
+
+def sync_review(*, connection: Connection, run_id: int) -> dict | None:
+    """A full sync's held deletions: the run, how many, and the first ``REVIEW_ROWS`` of
+    them as list rows. None when there is no such run of this connection."""
+    run = SyncRun.objects.filter(
+        pk=run_id, connection=connection, mode=SyncRun.Mode.FULL, records_held__gt=0
+    ).first()
+    kind = registry.get_kind(run.kind) if run else None
+    if kind is None:
+        return None
+    columns = kind.columns or (registry.Column("psa_id", "#"),)
+    held = store.unseen(connection_id=connection.pk, kind=kind, before=run.started_at)
+    values = held.order_by("psa_id").values(*(column.name for column in columns))
+    return {
+        "run": run,
+        "kind": kind,
+        "open": run.status == SyncRun.Status.REVIEW,
+        "held": held.count(),
+        "labels": [column.label for column in columns],
+        "rows": [
+            {
+                "url": ""
+                if kind.is_lookup
+                else reverse("records:detail", args=[kind.key, row["psa_id"]]),
+                "cells": [display_value(row[column.name]) for column in columns],
+            }
+            for row in values[:REVIEW_ROWS]
+        ],
+    }
+
+
+def sync_review_decide(*, run: SyncRun, delete: bool, user) -> str:
+    """An admin's answer to held deletions: delete them from the mirror, or keep them.
+    Returns what was done."""
+    kind = registry.get_kind(run.kind)
+    with transaction.atomic():
+        if not SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.REVIEW).update(
+            status=SyncRun.Status.SUCCEEDED
+        ):
+            raise SyncProblem("These deletions were already reviewed.")
+        if delete:
+            deleted = store.delete_unseen(
+                connection_id=run.connection_id, kind=kind, before=run.started_at
+            )
+            outcome = f"Deleted {deleted:,} {kind.plural} the PSA no longer lists from the mirror."
+            SyncRun.objects.filter(pk=run.pk).update(records_deleted=deleted, error=outcome)
+        else:
+            outcome = f"Kept {run.records_held:,} {kind.plural} the PSA did not list."
+            SyncRun.objects.filter(pk=run.pk).update(error=outcome)
+        record_audit(
+            user=user,
+            action="sync.deletions_deleted" if delete else "sync.deletions_kept",
+            target_type=kind.key,
+            target_id=run.pk,
+            summary=outcome,
+        )
+    return outcome
 
 
 def _move_watermark(*, run: SyncRun) -> None:
@@ -455,9 +648,7 @@ def sync_run_fail(*, run_id: int, error: str, page_number: int | None = None) ->
 
 def sync_run_ended(*, run_id: int) -> bool:
     """True when the run has succeeded or failed (its job may go on to the next kind)."""
-    return SyncRun.objects.filter(
-        pk=run_id, status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED]
-    ).exists()
+    return SyncRun.objects.filter(pk=run_id, status__in=ENDED_RUN).exists()
 
 
 # -- refreshing one record live ------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from psaportal.records import registry
 from psaportal.records.models import SyncRun, SyncState
+from psaportal.records.sync import services
 
 HISTORY_ROWS = 50
 STATUS_CLASSES = {
@@ -15,6 +16,7 @@ STATUS_CLASSES = {
     SyncRun.Status.FINISHING: "running",
     SyncRun.Status.SUCCEEDED: "succeeded",
     SyncRun.Status.FAILED: "failed",
+    SyncRun.Status.REVIEW: "review",
 }
 
 
@@ -43,6 +45,8 @@ def sync_history(*, connection, limit: int = HISTORY_ROWS) -> list[dict]:
             "requests": run.requests,
             "took": _took(run),
             "error": run.error,
+            "review": run.status == SyncRun.Status.REVIEW,
+            "pk": run.pk,
         }
         for run in runs
     ]
@@ -52,7 +56,7 @@ def sync_jobs_running(*, connection) -> list:
     """The jobs of syncs still under way, newest first, one per job."""
     runs = (
         SyncRun.objects.filter(connection=connection, job__isnull=False)
-        .exclude(status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED])
+        .exclude(status__in=services.ENDED_RUN)
         .select_related("job")
         .order_by("-created_at")[:20]
     )
@@ -110,6 +114,7 @@ def sync_health(*, connection, runs_read: int = 200) -> list[dict]:
             "last_synced_at": states.get(kind.key),
             "run": last_run.get(kind.key),
             "failed": kind.key in last_run and last_run[kind.key].status == SyncRun.Status.FAILED,
+            "review": kind.key in last_run and last_run[kind.key].status == SyncRun.Status.REVIEW,
         }
         for kind in registry.record_kinds()
     ]

@@ -205,13 +205,51 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
         cursor.execute(plan.upsert_documents, [kind.key])
 
 
+def unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime):
+    """Mirrored records no sync has seen since ``before``: after a full sync that began at
+    ``before``, the ones gone from the PSA."""
+    return kind.model.objects.filter(connection_id=connection_id, synced_at__lt=before)
+
+
 def delete_unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime) -> int:
-    """Remove mirrored records no sync has seen since ``before`` (gone from the PSA), and
-    their documents."""
+    """Remove the records ``unseen`` since ``before`` and their documents."""
     return _delete_with_documents(
         connection_id=connection_id,
         kind=kind,
-        records=kind.model.objects.filter(connection_id=connection_id, synced_at__lt=before),
+        records=unseen(connection_id=connection_id, kind=kind, before=before),
+    )
+
+
+def missing_in_range(
+    *,
+    connection_id: int,
+    kind: registry.RecordKind,
+    listed: list[int],
+    after_id: int,
+    up_to: int | None,
+    before: datetime,
+):
+    """Mirrored records with ids in (``after_id``, ``up_to``] (no upper end: None) that the
+    PSA did not list on that page of an id sweep, leaving out any stored since ``before``
+    (the sweep's start: an edit or sync may have just added it)."""
+    records = unseen(connection_id=connection_id, kind=kind, before=before).filter(
+        psa_id__gt=after_id
+    )
+    if up_to is not None:
+        records = records.filter(psa_id__lte=up_to)
+    return records.exclude(psa_id__in=listed)
+
+
+def delete_missing(
+    *, connection_id: int, kind: registry.RecordKind, psa_ids: list[int], before: datetime
+) -> int:
+    """Remove the records an id sweep found missing from the PSA, unless stored since."""
+    return _delete_with_documents(
+        connection_id=connection_id,
+        kind=kind,
+        records=unseen(connection_id=connection_id, kind=kind, before=before).filter(
+            psa_id__in=psa_ids
+        ),
     )
 
 

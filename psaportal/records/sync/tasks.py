@@ -66,6 +66,13 @@ def sync_scheduled():
     return job.pk if job is not None else None
 
 
+@shared_task(ignore_result=True)
+def sweep_scheduled():
+    """Celery beat: an id sweep of every kind, to notice records deleted in the PSA."""
+    job = services.sweep_scheduled_start()
+    return job.pk if job is not None else None
+
+
 @shared_task(base=MembraneTask, bind=True)
 def record_refresh(self, job_id: int, connection_id: int, kind_key: str, psa_id: int):
     """Re-fetch one record live from the PSA into the mirror."""

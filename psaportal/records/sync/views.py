@@ -1,13 +1,14 @@
-"""The sync status page (admins): each kind's mirror, syncs under way, history; and
-starting a sync of one kind or of everything."""
+"""The sync status page (admins): each kind's mirror, syncs under way, history; starting a
+sync of one kind or of everything; and reviewing deletions the mass-deletion guard held."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
@@ -49,3 +50,28 @@ def sync_start(request, connection):
         result_url=sync_url,
     )
     return job_started(request, job=job, fallback_url=sync_url)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
+@require_connection
+def sync_review(request, connection, run_id):
+    """The records a full sync would have deleted past the guard: delete them or keep them."""
+    review = services.sync_review(connection=connection, run_id=run_id)
+    if review is None:
+        raise Http404("No such sync run with deletions to review.")
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if decision not in ("delete", "keep"):
+            messages.error(request, "Choose “Delete them” or “Keep them”.")
+            return redirect(request.path)
+        try:
+            outcome = services.sync_review_decide(
+                run=review["run"], delete=decision == "delete", user=request.user
+            )
+        except services.SyncProblem as problem:
+            messages.error(request, str(problem))
+        else:
+            messages.success(request, outcome)
+        return redirect(reverse("records:sync"))
+    return render(request, "records/sync_review.html", review)
