@@ -119,7 +119,7 @@ def test_on_a_phone_the_filters_fold_and_the_table_comes_soon(
     search_group = box(page.locator(".list-search"))
     assert search_group["x"] >= 0 and search_group["x"] + search_group["width"] <= width
     assert search_group["width"] >= 0.9 * width
-    assert box(page.get_by_role("searchbox", name="Search tickets"))["width"] >= 0.6 * width
+    assert box(page.get_by_role("searchbox", name="Search tickets"))["width"] >= 0.7 * width
 
     status = page.locator("#list-form").get_by_label("Status")
     expect(status).to_be_hidden()
