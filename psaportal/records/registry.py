@@ -36,6 +36,13 @@ class Filter:
     field: str  # the typed model field it filters on
     lookup: str = ""  # a lookup kind key whose display names are the choices (CHOICE only)
 
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The URL parameter(s) it reads: a date range has two ends."""
+        if self.kind == DATE_RANGE:
+            return (f"{self.name}_from", f"{self.name}_to")
+        return (self.name,)
+
 
 @dataclass(frozen=True)
 class Related:

@@ -101,8 +101,8 @@ def _date_range_q(*, kind: registry.RecordKind, item: registry.Filter, state: Li
     """A day range on a date or datetime column; both ends included."""
     is_datetime = kind.model._meta.get_field(item.field).get_internal_type() == "DateTimeField"
     condition = Q()
-    start = state.filters.get(f"{item.name}_from")
-    end = state.filters.get(f"{item.name}_to")
+    start_param, end_param = item.params
+    start, end = state.filters.get(start_param), state.filters.get(end_param)
     if start:
         day = datetime.date.fromisoformat(start)
         condition &= Q(**{f"{item.field}__gte": _start_of_day(day) if is_datetime else day})
@@ -205,8 +205,9 @@ def _filter_fields(*, connection, kind: registry.RecordKind, state: ListState) -
     for item in kind.filters:
         field_info = {"key": item.name, "label": item.label, "type": item.kind}
         if item.kind == registry.DATE_RANGE:
-            field_info["value_from"] = state.filters.get(f"{item.name}_from", "")
-            field_info["value_to"] = state.filters.get(f"{item.name}_to", "")
+            start_param, end_param = item.params
+            field_info["value_from"] = state.filters.get(start_param, "")
+            field_info["value_to"] = state.filters.get(end_param, "")
         else:
             value = state.filters.get(item.name, "")
             options = filter_options(connection=connection, kind=kind, item=item)
@@ -220,6 +221,11 @@ def _filter_fields(*, connection, kind: registry.RecordKind, state: ListState) -
                 field_info["suggestions_html"] = options_html([(s, "") for s in suggestions])
         fields.append(field_info)
     return fields
+
+
+def active_filter_count(*, kind: registry.RecordKind, state: ListState) -> int:
+    """How many of the kind's filters are set; a date range counts once for either end."""
+    return sum(any(param in state.filters for param in item.params) for item in kind.filters)
 
 
 def record_list_context(
@@ -259,6 +265,7 @@ def record_list_context(
         "filter_fields": functools.partial(
             _filter_fields, connection=connection, kind=kind, state=state
         ),
+        "active_filters": active_filter_count(kind=kind, state=state),
         "page_sizes": PAGE_SIZES,
         "search_max": SEARCH_MAX,
         "list_url": kind_list_url,

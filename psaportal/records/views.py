@@ -45,7 +45,7 @@ def record_list(request, kind: registry.RecordKind, connection):
         user=request.user,
     )
     if partial_wanted(request):
-        response = render(request, "records/list.html#rows", context)
+        response = render(request, "records/list.html#rows", {**context, "rows_only": True})
         # The clean state (bad parts dropped, blanks left out) is what the address bar keeps.
         response["HX-Push-Url"] = context["canonical_url"]
         return response

@@ -235,6 +235,25 @@ def test_htmx_request_gets_just_the_rows_and_a_clean_url(technician_client, conn
     assert response["Vary"] and "HX-Request" in response["Vary"]
 
 
+def test_the_filters_summary_counts_each_set_filter_once(technician_client, connection):
+    mirror_samples(connection, "tickets", SAMPLES)
+    query = {"status": "New", "entered_from": "2026-03-01", "entered_to": "2026-03-31", "q": "x"}
+    content = technician_client.get(list_url("tickets"), query).content.decode()
+    # A date range counts once for its two ends; the search and blank filters do not count.
+    assert '<span id="active-filters">2 active</span>' in content
+    assert "hx-swap-oob" not in content
+
+
+def test_swapped_rows_bring_the_filter_count_along(technician_client, connection):
+    mirror_samples(connection, "tickets", SAMPLES)
+    response = technician_client.get(
+        list_url("tickets"), {"board": "Network", "priority": ""}, HTTP_HX_REQUEST="true"
+    )
+    assert '<span id="active-filters" hx-swap-oob="true">1 active</span>' in (
+        response.content.decode()
+    )
+
+
 def test_full_page_offers_registry_filter_choices(technician_client, connection):
     mirror_samples(connection, "tickets", SAMPLES)
     content = technician_client.get(list_url("tickets")).content.decode()
