@@ -11,6 +11,7 @@ from psaportal.records import registry
 from psaportal.records.changes import services
 from psaportal.records.models import PendingChange, TicketNote
 from tests.records.mirror_rows import mirror
+from tests.records.test_edit import wait_until
 
 pytestmark = pytest.mark.django_db
 Status = PendingChange.Status
@@ -253,3 +254,28 @@ def test_only_staff_who_may_edit_add_notes(
 
 def test_a_ticket_not_in_the_mirror_has_no_note_form(technician_client, psa_connection):
     assert technician_client.get(reverse("records:note_add", args=[987654])).status_code == 404
+
+
+@pytest.mark.worker
+def test_on_a_real_worker_a_note_rides_out_faults_and_is_listed(
+    technician_client, ticket, membrane_client, ready_connection, sandbox, celery_worker
+):
+    """The first POST is answered 503 (the PSA is not reached), the next one goes through;
+    the refresh then reads the notes on the worker too."""
+    data = form_data(technician_client, ticket, text="Sent through the storm",
+                     resolution_flag="on")  # fmt: skip
+    sandbox.set_faults(error_every=1, error_status=503, scope="psa")
+    technician_client.post(add_url(ticket), data)
+    wait_until(lambda: sandbox.stats()["faults_injected"].get("error"))
+    sandbox.clear_faults()
+
+    wait_until(lambda: PendingChange.objects.get().status == Status.APPLIED)
+    change = PendingChange.objects.get()
+    assert change.attempts >= 2
+    texts = [n["text"] for n in psa_notes(membrane_client, ready_connection, ticket)]
+    assert texts.count("Sent through the storm") == 1
+    technician_client.post(reverse("records:notes_refresh", args=[ticket["id"]]))
+    wait_until(
+        lambda: TicketNote.objects.filter(ticket_psa_id=ticket["id"], source="time_entry").exists()
+    )
+    assert TicketNote.objects.filter(psa_id=change.psa_id, text="Sent through the storm").exists()

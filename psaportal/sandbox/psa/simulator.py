@@ -506,7 +506,7 @@ class _Request:
 
 
 def _missing(kind: Kind, record_id: int) -> PsaError:
-    return not_found(f"{kind.name.capitalize()} with id {record_id} was not found")
+    return not_found(f"{kind.name[:1].upper()}{kind.name[1:]} with id {record_id} was not found")
 
 
 def _parent_id(kind: Kind, record: dict) -> int | None:
