@@ -2,6 +2,8 @@
 mirror and shown on the ticket page, and "Add note" through the outbox (POSTed to the
 ticket's notes through Membrane's proxy)."""
 
+import html
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -80,15 +82,21 @@ def test_notes_are_read_from_the_psa_and_shown_newest_first(
         ("ticket" if e["noteType"] == "TicketNote" else "time_entry", e["id"], e["text"])
         for e in expected
     }
+    swapped = technician_client.get(
+        reverse("records:ticket_notes", args=[ticket["id"]]), {"refreshed": "1"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()  # fmt: skip
+    assert 'id="notes-list" hx-swap-oob="true"' in swapped
+    assert all(html.escape(e["text"]) in swapped for e in expected)
     page = technician_client.get(reverse("records:detail", args=["tickets", ticket["id"]]))
     shown = page.context["notes"]
     assert [note.date_created for note in shown] == sorted(
         (note.date_created for note in shown), reverse=True
     )
-    html = page.content.decode()
+    content = page.content.decode()
+    sources = {"TicketNote": "ticket", "TimeEntryNote": "time_entry"}
     for entry in expected:
-        assert f'id="note-{"ticket" if entry["noteType"] == "TicketNote" else "time_entry"}-' \
-               f'{entry["id"]}"' in html  # fmt: skip
+        assert f'id="note-{sources[entry["noteType"]]}-{entry["id"]}"' in content
 
 
 @pytest.mark.parametrize(
@@ -112,8 +120,8 @@ def test_the_notes_filter_keeps_one_kind(
     )
 
     assert response.status_code == 200
-    html = response.content.decode()
-    shown = {note.pk for note in everything if f'id="note-{note.source}-{note.psa_id}"' in html}
+    content = response.content.decode()
+    shown = {note.pk for note in everything if f'id="note-{note.source}-{note.psa_id}"' in content}
     assert shown == {note.pk for note in everything if keeps(note)}
     assert shown and len(shown) < len(everything)
 
@@ -229,6 +237,8 @@ def test_the_psas_refusal_is_kept_and_shown_on_the_fields(
 
     page = technician_client.get(reverse("records:detail", args=["tickets", ticket["id"]]))
     assert f"{add_url(ticket)}?change={change.pk}" in page.content.decode()
+    mine = technician_client.get(reverse("records:changes")).content.decode()
+    assert reverse("records:detail", args=["tickets", ticket["id"]]) + "#notes" in mine
     response = technician_client.get(add_url(ticket), {"change": change.pk})
     form = response.context["form"]
     assert form["text"].value() == "Keep these words"

@@ -27,7 +27,7 @@ def _ticket(connection, psa_id: int) -> Ticket:
 
 
 def _ticket_url(psa_id: int, show: str = "") -> str:
-    query = f"?notes={show}" if show else ""
+    query = f"?notes={show}" if show in services.SHOW_FILTERS else ""
     return reverse("records:detail", args=["tickets", psa_id]) + query + "#notes"
 
 
