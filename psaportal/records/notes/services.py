@@ -86,6 +86,8 @@ def notes_refresh_run(*, connection_id: int, ticket_id: int) -> str:
     """Read ``allNotes`` of the ticket through the proxy and make the mirror hold exactly
     those notes; a ticket the PSA no longer has loses its notes."""
     connection = Connection.objects.get(pk=connection_id)
+    # Taken before the read: a note the outbox stores meanwhile is newer and stays.
+    synced_at = database_now()
     try:
         entries = _all_notes(connection.membrane_id, ticket_id)
     except (NotFoundError, PsaError) as error:
@@ -93,7 +95,6 @@ def notes_refresh_run(*, connection_id: int, ticket_id: int) -> str:
             raise
         TicketNote.objects.filter(connection_id=connection_id, ticket_psa_id=ticket_id).delete()
         return f"Ticket #{ticket_id} no longer exists in the PSA."
-    synced_at = database_now()
     rows = [
         TicketNote(connection_id=connection_id, synced_at=synced_at, **values)
         for entry in entries
@@ -101,8 +102,8 @@ def notes_refresh_run(*, connection_id: int, ticket_id: int) -> str:
     ]
     with transaction.atomic():
         _upsert(rows)
-        TicketNote.objects.filter(connection_id=connection_id, ticket_psa_id=ticket_id).exclude(
-            synced_at=synced_at
+        TicketNote.objects.filter(
+            connection_id=connection_id, ticket_psa_id=ticket_id, synced_at__lt=synced_at
         ).delete()
     return f"{len(rows)} note{'' if len(rows) == 1 else 's'} on ticket #{ticket_id}."
 
