@@ -224,15 +224,7 @@ class PsaSimulator:
             parent = _whole_number(parts[2], "board id")
             if self.fetch("board", parent) is None:
                 raise not_found(f"Board with id {parent} was not found")
-        elif (
-            lowered[:2] == ["service", "tickets"]
-            and len(parts) >= 4
-            and lowered[3]
-            in (
-                "notes",
-                "allnotes",
-            )
-        ):
+        elif lowered[:2] == ["service", "tickets"] and lowered[3:4] in (["notes"], ["allnotes"]):
             parent = _whole_number(parts[2], "ticket id")
             self._require(TICKET_KIND, parent)
             if lowered[3] == "allnotes":
