@@ -11,7 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psaportal.settings")
 app = Celery("psaportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["psaportal.records.sync", "psaportal.records.changes"])  # records packages
+app.autodiscover_tasks(  # the records packages
+    ["psaportal.records.sync", "psaportal.records.changes", "psaportal.records.notes"]
+)
 
 
 @worker_process_init.connect

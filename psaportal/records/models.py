@@ -902,6 +902,56 @@ class SavedView(models.Model):
         return f"{self.name} ({self.kind})"
 
 
+# -- ticket notes ----------------------------------------------------------------------
+
+
+class TicketNote(models.Model):
+    """One note on a ticket as the PSA's ``/service/tickets/{id}/allNotes`` lists it: the
+    ticket's own notes and the notes of the time entries charged to it. Kept with the
+    ticket page (refreshed from it), not synced as a kind of its own."""
+
+    class Source(models.TextChoices):
+        TICKET = "ticket", "Ticket note"
+        TIME_ENTRY = "time_entry", "Time entry note"
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="+"
+    )
+    ticket_psa_id = models.BigIntegerField()
+    source = models.CharField(max_length=16, choices=Source.choices)
+    psa_id = models.BigIntegerField(help_text="The note's id; a time entry note: the entry's.")
+    text = models.TextField(blank=True)
+    detail_description_flag = models.BooleanField(default=False)
+    internal_analysis_flag = models.BooleanField(default=False)
+    resolution_flag = models.BooleanField(default=False)
+    member_identifier = models.CharField(max_length=100, blank=True)
+    member_name = models.CharField(max_length=255, blank=True)
+    created_by = models.CharField(max_length=100, blank=True)
+    date_created = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date_created", "-psa_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "source", "psa_id"], name="records_ticketnote_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["connection", "ticket_psa_id", "date_created"],
+                name="records_ticketnote_ticket",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} #{self.psa_id} on ticket #{self.ticket_psa_id}"
+
+    @property
+    def author(self) -> str:
+        return self.member_name or self.member_identifier or self.created_by
+
+
 # -- the outbox ------------------------------------------------------------------------
 
 

@@ -548,6 +548,25 @@ def get_kind(key: str) -> RecordKind | None:
     return REGISTRY.get(key)
 
 
+#: Records the outbox creates under a parent record that are not a listed or synced kind:
+#: a ticket's notes live in ``TicketNote``, refreshed from the ticket page. The parent's
+#: id travels in the new record's input (``ticketId``).
+TICKET_NOTES = RecordKind(
+    key="ticket_notes",
+    singular="note",
+    plural="notes",
+    path="/service/tickets/{parent_id}/notes",
+    model=models.TicketNote,
+    parent="tickets",
+)
+OUTBOX_ONLY: dict[str, RecordKind] = {TICKET_NOTES.key: TICKET_NOTES}
+
+
+def outbox_kind(key: str) -> RecordKind | None:
+    """The entry of a PendingChange's ``kind``: a registry kind or an outbox-only one."""
+    return REGISTRY.get(key) or OUTBOX_ONLY.get(key)
+
+
 def record_kinds() -> list[RecordKind]:
     """The nine record kinds staff list and open (not the lookups)."""
     return [kind for kind in KINDS if not kind.is_lookup]

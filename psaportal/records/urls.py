@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from psaportal.records import views
 from psaportal.records.changes import views as change_views
 from psaportal.records.converters import RecordKindConverter
+from psaportal.records.notes import views as note_views
 from psaportal.records.sync import views as sync_views
 
 app_name = "records"
@@ -16,6 +17,9 @@ urlpatterns = [
     path("tickets/new/", change_views.ticket_create, name="ticket_create"),
     path("tickets/bulk/", change_views.bulk_edit, name="bulk_edit"),
     path("tickets/<int:psa_id>/time/", change_views.time_log, name="time_log"),
+    path("tickets/<int:psa_id>/notes/", note_views.ticket_notes, name="ticket_notes"),
+    path("tickets/<int:psa_id>/notes/refresh/", note_views.notes_refresh, name="notes_refresh"),
+    path("tickets/<int:psa_id>/notes/new/", note_views.note_add, name="note_add"),
     path(
         "tickets/new/contacts/",
         change_views.ticket_create_contacts,

@@ -28,6 +28,7 @@ from psaportal.records.changes import selectors as change_selectors
 from psaportal.records.changes.forms import BulkEditForm
 from psaportal.records.forms import ListQueryForm, SavedViewForm
 from psaportal.records.list_state import list_url
+from psaportal.records.notes.views import notes_context
 from psaportal.records.sync import services as sync_services
 
 
@@ -102,6 +103,8 @@ def record_detail(request, kind: registry.RecordKind, psa_id: int, connection):
     context["changes"] = change_selectors.record_changes(
         connection=connection, kind=kind, psa_id=psa_id
     )
+    if kind.key == "tickets":
+        context.update(notes_context(request=request, connection=connection, psa_id=psa_id))
     return render(request, "records/detail.html", context)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count
+from django.urls import reverse
 
 from psaportal.records import registry
 from psaportal.records.models import Company, PendingChange
@@ -49,9 +50,16 @@ def change_rows(changes: list[PendingChange]) -> list[dict]:
         )
     rows = []
     for change in changes:
-        kind = registry.get_kind(change.kind)
+        kind = registry.outbox_kind(change.kind)
         if change.operation == PendingChange.Operation.CREATE:
-            rows.append({"change": change, "kind": kind, "fields": _new_record_fields(change)})
+            rows.append(
+                {
+                    "change": change,
+                    "kind": kind,
+                    "fields": _new_record_fields(change),
+                    "url": change_record_url(change),
+                }
+            )
             continue
         names = names_by_group[change.connection_id, change.kind]
         fields = [
@@ -88,7 +96,25 @@ NEW_RECORD_FIELDS = {
         ("billableOption", "Billing"),
         ("notes", "Notes"),
     ),
+    "ticket_notes": (
+        ("ticketId", "Ticket"),
+        ("text", "Note"),
+        ("detailDescriptionFlag", "Discussion"),
+        ("internalAnalysisFlag", "Internal analysis"),
+        ("resolutionFlag", "Resolution"),
+    ),
 }
+
+
+def change_record_url(change: PendingChange) -> str:
+    """The page of the record a change is about ("" for a new record not created yet); a
+    new note's is its ticket's notes."""
+    if change.kind == registry.TICKET_NOTES.key:
+        ticket_id = change.changes.get("ticketId")
+        return reverse("records:detail", args=["tickets", ticket_id]) + "#notes"
+    if not change.psa_id:
+        return ""
+    return reverse("records:detail", args=[change.kind, change.psa_id])
 
 
 def _new_record_fields(change: PendingChange) -> list[dict]:
@@ -101,9 +127,11 @@ def _new_record_fields(change: PendingChange) -> list[dict]:
             company_id = (value or {}).get("id")
             company = Company.objects.filter(connection_id=change.connection_id, psa_id=company_id)
             value = company.values_list("name", flat=True).first() or f"#{company_id}"
-        elif key == "chargeToId" and value:
+        elif key in ("chargeToId", "ticketId") and value:
             value = f"#{value}"
-        if value in (None, ""):
+        elif isinstance(value, bool):
+            value = "Yes" if value else ""
+        if value in (None, "") and not change.field_errors.get(key):
             continue
         rows.append(
             {

@@ -30,6 +30,7 @@ from psaportal.membrane import ActionRunError, BadRequestError, PsaError
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
 from psaportal.records.models import PendingChange, RecordDocument, last_updated
+from psaportal.records.notes import services as notes
 from psaportal.records.sync import fetch, store
 
 CHANGE_JOB = "records.change"
@@ -143,7 +144,7 @@ def _labels(kind: registry.RecordKind, changes: dict) -> list[str]:
 def _queue(*, change: PendingChange, user) -> Job:
     from psaportal.records.changes import tasks
 
-    kind = registry.get_kind(change.kind)
+    kind = registry.outbox_kind(change.kind)
     what = f"{kind.singular} #{change.psa_id}" if change.psa_id else f"the new {kind.singular}"
     job = job_services.job_start(
         kind=CHANGE_JOB,
@@ -259,7 +260,7 @@ def pending_change_apply(*, change_id: int, current: dict | None = None) -> str:
     change = PendingChange.objects.select_related("connection").filter(pk=change_id).first()
     if not claimed or change is None:
         return "Nothing to do: this change is no longer waiting."
-    kind = registry.get_kind(change.kind)
+    kind = registry.outbox_kind(change.kind)
     client = membrane_client()
     membrane_id = change.connection.membrane_id
     if change.operation == PendingChange.Operation.CREATE:
@@ -374,13 +375,18 @@ def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> s
             answer = client.run_action(action_id, connection_id=membrane_id, input=change.changes)
             record = fetch.record_from_body(answer["output"])
         elif record is None:
-            answer = client.proxy(membrane_id, "POST", kind.path, json=change.changes)
+            answer = client.proxy(
+                membrane_id, "POST", _create_path(change, kind), json=change.changes
+            )
             record = fetch.record_from_body(answer.json())
         if record is None:
             raise ChangeProblem(f"The PSA did not send the new {kind.singular} back.")
     except REFUSALS as error:
         _refused(change, error=error, kind=kind)
-    store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
+    if kind is registry.TICKET_NOTES:
+        notes.note_store(connection_id=change.connection_id, record=record)
+    else:
+        store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
     PendingChange.objects.filter(pk=change.pk).update(
         status=Status.APPLIED, psa_id=record["id"], error="", field_errors={},
         applied_at=timezone.now(),
@@ -388,12 +394,31 @@ def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> s
     return f"Created {kind.singular} #{record['id']}."
 
 
-#: How to recognise a record an earlier try created: (the condition's field, where its
-#: value is in the input, the fields that must equal the input's).
+#: How to recognise a record an earlier try created: (the condition's field, "" when the
+#: parent is in the path; where the parent's id is in the input; the field saying when the
+#: record was entered; the fields that must equal the input's).
 NEW_RECORD_IDENTITY = {
-    "tickets": ("company/id", ("company", "id"), ("summary",)),
-    "time_entries": ("chargeToId", ("chargeToId",), ("timeStart", "notes")),
+    "tickets": ("company/id", ("company", "id"), "_info/dateEntered", ("summary",)),
+    "time_entries": ("chargeToId", ("chargeToId",), "_info/dateEntered", ("timeStart", "notes")),
+    "ticket_notes": (
+        "",
+        ("ticketId",),
+        "dateCreated",
+        ("text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"),
+    ),
 }
+
+
+def _parent_id(change: PendingChange, kind) -> int:
+    parent = change.changes
+    for key in NEW_RECORD_IDENTITY[kind.key][1]:
+        parent = parent.get(key) if isinstance(parent, dict) else None
+    return int(parent)
+
+
+def _create_path(change: PendingChange, kind) -> str:
+    """Where the new record is POSTed: under its parent for a nested kind (a note)."""
+    return fetch.kind_path(kind, _parent_id(change, kind) if kind.parent else None)
 
 
 def _created_earlier(*, change: PendingChange, kind, client, membrane_id: str) -> dict | None:
@@ -401,20 +426,16 @@ def _created_earlier(*, change: PendingChange, kind, client, membrane_id: str) -
     was stored, with the same parent and the same identifying fields."""
     if change.attempts <= 1:
         return None
-    parent_field, parent_in_input, same = NEW_RECORD_IDENTITY[kind.key]
-    parent = change.changes
-    for key in parent_in_input:
-        parent = parent.get(key) if isinstance(parent, dict) else None
+    parent_field, _, entered_field, same = NEW_RECORD_IDENTITY[kind.key]
     since = (change.created_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    conditions = f"{entered_field} >= [{since}]"
+    if parent_field:
+        conditions = f"{parent_field} = {_parent_id(change, kind)} and {conditions}"
     candidates = client.proxy(
         membrane_id,
         "GET",
-        kind.path,
-        query={
-            "conditions": f"{parent_field} = {int(parent)} and _info/dateEntered >= [{since}]",
-            "orderBy": "id desc",
-            "pageSize": 50,
-        },
+        _create_path(change, kind),
+        query={"conditions": conditions, "orderBy": "id desc", "pageSize": 50},
     ).json()
     return next(
         (

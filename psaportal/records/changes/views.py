@@ -88,7 +88,7 @@ def _back(request, change: PendingChange):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
-    return redirect("records:detail", kind=change.kind, psa_id=change.psa_id)
+    return redirect(selectors.change_record_url(change) or reverse("records:changes"))
 
 
 @require_POST

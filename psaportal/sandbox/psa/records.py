@@ -476,6 +476,36 @@ def _configuration_hook(store, record, existing, body, errors) -> None:
     record.setdefault("activeFlag", record["status"]["id"] == 1)
 
 
+NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag")
+
+
+def _ticket_note_hook(store, record, existing, body, errors: _Errors) -> None:
+    """A note needs text and a place on the ticket; who wrote it and when stay as created."""
+    already = {item["field"] for item in errors.items}
+    text = record.get("text")
+    if "text" not in already and (not isinstance(text, str) or not text.strip()):
+        errors.add("MissingRequiredField", "text", "The text field is required.")
+    for flag in (*NOTE_FLAGS, "issueFlag"):
+        record.setdefault(flag, False)
+    # Whether ConnectWise insists on a flag is unverified (reference 4.2); a note with none
+    # would show nowhere on the ticket, so the sandbox refuses it.
+    if not any(record[flag] for flag in NOTE_FLAGS) and not already & set(NOTE_FLAGS):
+        errors.add(
+            "InvalidField",
+            "detailDescriptionFlag",
+            "Choose at least one of detailDescriptionFlag, internalAnalysisFlag, resolutionFlag.",
+        )
+    if existing:
+        for name in ("ticketId", "dateCreated", "createdBy"):
+            if name in existing:
+                record[name] = existing[name]
+    else:
+        record["dateCreated"] = store.now_iso()
+        record["createdBy"] = API_MEMBER
+    record["internalFlag"] = record["internalAnalysisFlag"]
+    record["externalFlag"] = record["detailDescriptionFlag"]
+
+
 API_MEMBER = "MembraneAPI"
 HOOKS: dict[str, Callable] = {
     "ticket": _ticket_hook,
@@ -488,6 +518,7 @@ HOOKS: dict[str, Callable] = {
     "project": _project_hook,
     "opportunity": _opportunity_hook,
     "configuration": _configuration_hook,
+    "ticketNote": _ticket_note_hook,
 }
 
 

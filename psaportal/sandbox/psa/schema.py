@@ -43,6 +43,7 @@ class Kind:
     fields: dict[str, Field]
     writable: bool = True
     parent: str | None = None  # statuses live under a board: /service/boards/{id}/statuses
+    parent_field: str = ""  # the JSON path holding the parent's id ("$.board.id")
     unique: tuple[str, ...] = field(default=())
 
 
@@ -588,6 +589,34 @@ STATUS = Kind(
     },
     writable=False,
     parent="board",
+    parent_field="$.board.id",
+)
+
+# ServiceNote (reference 5.4): a ticket's discussion / internal analysis / resolution notes.
+TICKET_NOTE = Kind(
+    "ticketNote",
+    "ticket_note",
+    "/service/tickets/{ticket}/notes",
+    {
+        "id": ID,
+        "ticketId": INT,
+        "text": _s(required=True),
+        "detailDescriptionFlag": BOOL,
+        "internalAnalysisFlag": BOOL,
+        "resolutionFlag": BOOL,
+        "issueFlag": BOOL,
+        "member": _ref("member"),
+        "contact": _ref("contact"),
+        "customerUpdatedFlag": BOOL,
+        "processNotifications": BOOL,
+        "internalFlag": BOOL,
+        "externalFlag": BOOL,
+        "dateCreated": DATETIME,
+        "createdBy": _s(30),
+        "_info": INFO,
+    },
+    parent="ticket",
+    parent_field="$.ticketId",
 )
 
 PRIORITY = Kind(
@@ -621,6 +650,7 @@ KINDS: dict[str, Kind] = {
         BOARD,
         STATUS,
         PRIORITY,
+        TICKET_NOTE,
     )
 }
 

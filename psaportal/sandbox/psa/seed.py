@@ -127,6 +127,17 @@ TIME_NOTES = (
     "Documented changes in IT Glue.",
     "Escalated to vendor support, awaiting response.",
 )
+# (text, detailDescriptionFlag, internalAnalysisFlag, resolutionFlag)
+TICKET_NOTES = (
+    ("Customer reports the issue started after this morning's update.", True, False, False),
+    ("Asked the user for a screenshot of the error message.", True, False, False),
+    ("User confirmed the workaround helps for now.", True, False, False),
+    ("Likely a stale cached credential; check the event log next time.", False, True, False),
+    ("Vendor case opened, reference in the ticket's documents.", False, True, False),
+    ("Same symptom as last month's ticket at this site.", False, True, False),
+    ("Cleared the profile cache and re-synced; the user confirmed it works.", True, False, True),
+    ("Replaced the failed part; monitoring shows no further alerts.", False, False, True),
+)
 OPPORTUNITY_NAMES = (
     "Managed Services Agreement",
     "Firewall Refresh",
@@ -235,6 +246,7 @@ class Seeder:
         self.projects()
         self.opportunities()
         self.time_entries()
+        self.ticket_notes()
         self.products()
         self.expense_entries()
         self.configurations()
@@ -794,6 +806,38 @@ class Seeder:
                 yield entry_id, iso(updated), dumps(record)
 
         insert_rows(self.conn, "time_entry", rows())
+
+    def ticket_notes(self) -> None:
+        """Up to three notes on most tickets, between the ticket's entry and its end."""
+        rng = self.rng("ticket_notes")
+        tickets = len(self.ticket_company)
+
+        def rows() -> Iterator[tuple]:
+            note_id = 0
+            for ticket_id in range(1, tickets + 1):
+                first = self.ticket_entered[ticket_id - 1]
+                last = max(self.ticket_end[ticket_id - 1], first + 900)
+                owner = self.ticket_owner[ticket_id - 1]
+                for _ in range(rng.randint(0, 3)):
+                    note_id += 1
+                    text, detail, internal, resolution = rng.choice(TICKET_NOTES)
+                    member = owner or (rng.choice(self.techs) if self.techs else 0)
+                    created = int(first + rng.random() * (last - first))
+                    identifier = self.member_identifier(member) if member else "helpdesk"
+                    record = {"id": note_id, "ticketId": ticket_id, "text": text,
+                              "detailDescriptionFlag": detail,
+                              "internalAnalysisFlag": internal, "resolutionFlag": resolution,
+                              "issueFlag": False}  # fmt: skip
+                    if member:
+                        record["member"] = self.member_ref(member)
+                    record["internalFlag"] = internal
+                    record["externalFlag"] = detail
+                    record["dateCreated"] = iso(created)
+                    record["createdBy"] = identifier
+                    record["_info"] = {"lastUpdated": iso(created), "updatedBy": identifier}
+                    yield note_id, iso(created), dumps(record)
+
+        insert_rows(self.conn, "ticket_note", rows())
 
     def products(self) -> None:
         rng = self.rng("products")

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from .conditions import ConditionError, FieldRef, compile_sql, parse
 from .errors import PsaError, bad_request, not_found
-from .records import apply_patch, build_record
+from .records import apply_patch, build_record, reference_for
 from .schema import KINDS, PSA_BASE_URL, Kind, PathError, walk
 from .seed import Seeder
 
@@ -36,8 +36,8 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 25
 UPDATED_BY = "membrane"
 #: Part of the stored file's fingerprint: bump it when the tables, indexes or stored JSON
-#: change (3: hrefs hold PSA_BASE_URL).
-STORAGE_VERSION = 3
+#: change (3: hrefs hold PSA_BASE_URL; 4: ticket notes).
+STORAGE_VERSION = 4
 #: Distinct filters whose counts are remembered (see `_total`).
 REMEMBERED_COUNTS = 256
 
@@ -87,6 +87,10 @@ def _today_utc() -> int:
 _ORDER_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_/]*)\s*(?:\s(asc|desc))?\s*", re.IGNORECASE)
 ROUTES = {kind.path.lower(): kind for kind in KINDS.values() if kind.parent is None}
 STATUS_KIND = KINDS["status"]
+TICKET_KIND = KINDS["ticket"]
+NOTE_KIND = KINDS["ticketNote"]
+#: Time entries charged to these show on the ticket (allNotes).
+TICKET_CHARGE_TYPES = ("ServiceTicket", "ProjectTicket")
 
 
 class PsaSimulator:
@@ -220,6 +224,16 @@ class PsaSimulator:
             parent = _whole_number(parts[2], "board id")
             if self.fetch("board", parent) is None:
                 raise not_found(f"Board with id {parent} was not found")
+        elif lowered[:2] == ["service", "tickets"] and lowered[3:4] in (["notes"], ["allnotes"]):
+            parent = _whole_number(parts[2], "ticket id")
+            self._require(TICKET_KIND, parent)
+            if lowered[3] == "allnotes":
+                if len(parts) > 4:
+                    raise not_found(f"No API resource at /{'/'.join(parts)}")
+                if request.method != "GET":
+                    raise PsaError(405, "MethodNotAllowed", "allNotes is read-only")
+                return self._all_notes(parent, request)
+            kind, rest = NOTE_KIND, parts[4:]
         else:
             kind = ROUTES.get("/" + "/".join(lowered[:2]))
             rest = parts[2:]
@@ -229,7 +243,7 @@ class PsaSimulator:
             if request.method == "GET":
                 return self._list(kind, request, parent)
             if request.method == "POST":
-                return self._create(kind, request)
+                return self._create(kind, request, parent)
         elif rest == ["count"] or [part.lower() for part in rest] == ["count"]:
             if request.method == "GET":
                 return _json_answer({"count": self._count(kind, request, parent)})
@@ -238,9 +252,9 @@ class PsaSimulator:
             if request.method == "GET":
                 return self._get(kind, record_id, request, parent)
             if request.method in ("PUT", "PATCH"):
-                return self._update(kind, record_id, request)
+                return self._update(kind, record_id, request, parent)
             if request.method == "DELETE":
-                return self._delete(kind, record_id)
+                return self._delete(kind, record_id, parent)
         else:
             raise not_found(f"No API resource at /{'/'.join(parts)}")
         raise PsaError(405, "MethodNotAllowed", f"{request.method} is not allowed here")
@@ -250,7 +264,7 @@ class PsaSimulator:
     def _where(self, kind: Kind, request: _Request, parent: int | None) -> tuple[str, list]:
         clauses, params = [], []
         if parent is not None:
-            clauses.append("json_extract(t.data, '$.board.id') = ?")
+            clauses.append(f"json_extract(t.data, '{kind.parent_field}') = ?")
             params.append(parent)
         conditions = request.param("conditions")
         if conditions:
@@ -342,19 +356,51 @@ class PsaSimulator:
         return self._conn.execute(sql, [*params, size, offset]).fetchall()
 
     def _get(self, kind: Kind, record_id: int, request: _Request, parent: int | None) -> PsaAnswer:
-        record = self._require(kind, record_id)
-        if parent is not None and (record.get("board") or {}).get("id") != parent:
-            raise _missing(kind, record_id)
+        record = self._require(kind, record_id, parent)
         projection = _projection(kind, request.param("fields"))
         if projection is not None:
             record = projection(record)
         return self._record_answer(record, 200)
 
-    def _require(self, kind: Kind, record_id: int) -> dict:
+    def _require(self, kind: Kind, record_id: int, parent: int | None = None) -> dict:
         record = self.fetch(kind.table, record_id)
-        if record is None:
+        if record is None or (parent is not None and _parent_id(kind, record) != parent):
             raise _missing(kind, record_id)
         return record
+
+    def _all_notes(self, ticket_id: int, request: _Request) -> PsaAnswer:
+        """GET /service/tickets/{id}/allNotes: the ticket's notes and the notes of the time
+        entries charged to it, as ServiceTicketNote (noteType TicketNote / TimeEntryNote),
+        oldest first."""
+        for name in ("conditions", "childConditions", "orderBy", "fields"):
+            if request.param(name):
+                raise bad_request(f"The sandbox's allNotes does not take {name}")
+        size = min(_page_number(request.param("pageSize"), "pageSize", DEFAULT_PAGE_SIZE),
+                   MAX_PAGE_SIZE)  # fmt: skip
+        page = _page_number(request.param("page"), "page", 1)
+        ticket = reference_for(self, "ticket", ticket_id)
+        notes = [
+            _ticket_note_entry(json.loads(row[0]), ticket)
+            for row in self._conn.execute(
+                "SELECT data FROM ticket_note WHERE json_extract(data, '$.ticketId') = ?",
+                (ticket_id,),
+            )
+        ]
+        placeholders = ", ".join("?" for _ in TICKET_CHARGE_TYPES)
+        entries = self._conn.execute(
+            "SELECT data FROM time_entry WHERE json_extract(data, '$.chargeToId') = ? "
+            f"AND json_extract(data, '$.chargeToType') IN ({placeholders})",
+            (ticket_id, *TICKET_CHARGE_TYPES),
+        )
+        for row in entries:
+            entry = json.loads(row[0])
+            if entry.get("notes"):
+                notes.append(_time_entry_note(entry, ticket))
+        notes.sort(key=lambda note: (note.get("timeStart") or "", note["noteType"], note["id"]))
+        headers = {}
+        if page > 1 or len(notes) > size:
+            headers["Link"] = _page_links(request, page, max(1, math.ceil(len(notes) / size)))
+        return _json_answer(notes[(page - 1) * size : page * size], 200, headers)
 
     @staticmethod
     def _record_answer(record: dict, status: int) -> PsaAnswer:
@@ -371,9 +417,14 @@ class PsaSimulator:
         if not kind.writable:
             raise PsaError(405, "MethodNotAllowed", f"The sandbox serves {kind.name} read-only")
 
-    def _create(self, kind: Kind, request: _Request) -> PsaAnswer:
+    def _create(self, kind: Kind, request: _Request, parent: int | None = None) -> PsaAnswer:
         self._writable(kind)
-        record = build_record(self, kind, request.json())
+        body = request.json()
+        if parent is not None and isinstance(body, dict):
+            # The path names the parent; a parent id in the body does not move the record.
+            body = {key: value for key, value in body.items() if key.lower() != "ticketid"}
+            body["ticketId"] = parent
+        record = build_record(self, kind, body)
         record_id = self._conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {kind.table}")
         record_id = record_id.fetchone()[0]
         now = self.now_iso()
@@ -386,9 +437,11 @@ class PsaSimulator:
         )
         return self._record_answer(stored, 201)
 
-    def _update(self, kind: Kind, record_id: int, request: _Request) -> PsaAnswer:
+    def _update(
+        self, kind: Kind, record_id: int, request: _Request, parent: int | None = None
+    ) -> PsaAnswer:
         self._writable(kind)
-        existing = self._require(kind, record_id)
+        existing = self._require(kind, record_id, parent)
         body = request.json()
         if request.method == "PATCH":
             body = apply_patch(kind, existing, body)
@@ -402,8 +455,10 @@ class PsaSimulator:
         )
         return self._record_answer(stored, 200)
 
-    def _delete(self, kind: Kind, record_id: int) -> PsaAnswer:
+    def _delete(self, kind: Kind, record_id: int, parent: int | None = None) -> PsaAnswer:
         self._writable(kind)
+        if parent is not None:
+            self._require(kind, record_id, parent)
         deleted = self._write(f"DELETE FROM {kind.table} WHERE id = ?", (record_id,))
         if deleted.rowcount == 0:
             raise _missing(kind, record_id)
@@ -443,7 +498,50 @@ class _Request:
 
 
 def _missing(kind: Kind, record_id: int) -> PsaError:
-    return not_found(f"{kind.name.capitalize()} with id {record_id} was not found")
+    return not_found(f"{kind.name[:1].upper()}{kind.name[1:]} with id {record_id} was not found")
+
+
+def _parent_id(kind: Kind, record: dict) -> int | None:
+    value: Any = record
+    for name in kind.parent_field.removeprefix("$.").split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
+NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "issueFlag")
+
+
+def _ticket_note_entry(note: dict, ticket: dict | None) -> dict:
+    """A ticket note as allNotes lists it (ServiceTicketNote)."""
+    entry = {"id": note["id"], "noteType": "TicketNote", "ticket": ticket, "text": note.get("text")}
+    entry.update({flag: bool(note.get(flag)) for flag in NOTE_FLAGS})
+    for name in ("member", "contact"):
+        if note.get(name):
+            entry[name] = note[name]
+    # ServiceTicketNote has no dateCreated: the note's time is its timeStart (unverified).
+    entry["timeStart"] = note.get("dateCreated")
+    entry["originalAuthor"] = (note.get("member") or {}).get("name") or note.get("createdBy")
+    entry["_info"] = note.get("_info", {})
+    return entry
+
+
+def _time_entry_note(time_entry: dict, ticket: dict | None) -> dict:
+    """A time entry's notes as allNotes lists them; its addTo*Flags place them."""
+    return {
+        "id": time_entry["id"],
+        "noteType": "TimeEntryNote",
+        "ticket": ticket,
+        "text": time_entry.get("notes"),
+        "detailDescriptionFlag": bool(time_entry.get("addToDetailDescriptionFlag")),
+        "internalAnalysisFlag": bool(time_entry.get("addToInternalAnalysisFlag")),
+        "resolutionFlag": bool(time_entry.get("addToResolutionFlag")),
+        "issueFlag": False,
+        "member": time_entry.get("member"),
+        "timeStart": time_entry.get("timeStart"),
+        "timeEnd": time_entry.get("timeEnd"),
+        "originalAuthor": (time_entry.get("member") or {}).get("name"),
+        "_info": time_entry.get("_info", {}),
+    }
 
 
 def _whole_number(text: str, name: str) -> int:
