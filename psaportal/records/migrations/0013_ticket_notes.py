@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connections', '0003_last_ready_at'),
-        ('records', '0011_report_covering_indexes'),
+        ('records', '0012_sweep_and_deletion_guard'),
     ]
 
     operations = [
