@@ -361,7 +361,9 @@ class SandboxApp:
             None,
             catalog.INTEGRATION_KEY,
         ):
-            raise not_found("Action", f"{selector} in integration {integration_id or integration_key}")
+            raise not_found(
+                "Action", f"{selector} in integration {integration_id or integration_key}"
+            )
         connection_id = request.param("connectionId")
         if not connection_id:
             raise bad_request("connectionId is required: POST /action/run?key=…&connectionId=….")
