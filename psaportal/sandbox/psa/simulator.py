@@ -36,8 +36,8 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 25
 UPDATED_BY = "membrane"
 #: Part of the stored file's fingerprint: bump it when the tables, indexes or stored JSON
-#: change (3: hrefs hold PSA_BASE_URL).
-STORAGE_VERSION = 3
+#: change (3: hrefs hold PSA_BASE_URL; 4: lookups served, members and boards complete).
+STORAGE_VERSION = 4
 #: Distinct filters whose counts are remembered (see `_total`).
 REMEMBERED_COUNTS = 256
 
@@ -85,8 +85,12 @@ def _today_utc() -> int:
 
 
 _ORDER_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_/]*)\s*(?:\s(asc|desc))?\s*", re.IGNORECASE)
-ROUTES = {kind.path.lower(): kind for kind in KINDS.values() if kind.parent is None}
-STATUS_KIND = KINDS["status"]
+#: (path segments, kind), longest first, so /company/companies/statuses is not read as a
+#: company; "{board}" stands for a board id.
+ROUTES = sorted(
+    ((tuple(kind.path.strip("/").lower().split("/")), kind) for kind in KINDS.values()),
+    key=lambda route: -len(route[0]),
+)
 
 
 class PsaSimulator:
@@ -213,18 +217,7 @@ class PsaSimulator:
 
     def _route(self, request: _Request) -> PsaAnswer:
         parts = [part for part in request.path.split("/") if part]
-        lowered = [part.lower() for part in parts]
-        parent: int | None = None
-        if lowered[:2] == ["service", "boards"] and len(parts) >= 4 and lowered[3] == "statuses":
-            kind, rest = STATUS_KIND, parts[4:]
-            parent = _whole_number(parts[2], "board id")
-            if self.fetch("board", parent) is None:
-                raise not_found(f"Board with id {parent} was not found")
-        else:
-            kind = ROUTES.get("/" + "/".join(lowered[:2]))
-            rest = parts[2:]
-        if kind is None:
-            raise not_found(f"No API resource at /{'/'.join(parts)}")
+        kind, parent, rest = self._match(parts)
         if not rest:
             if request.method == "GET":
                 return self._list(kind, request, parent)
@@ -244,6 +237,23 @@ class PsaSimulator:
         else:
             raise not_found(f"No API resource at /{'/'.join(parts)}")
         raise PsaError(405, "MethodNotAllowed", f"{request.method} is not allowed here")
+
+    def _match(self, parts: list[str]) -> tuple[Kind, int | None, list[str]]:
+        """The kind a path names, its board id when it lives under one, and the rest."""
+        lowered = [part.lower() for part in parts]
+        for segments, kind in ROUTES:
+            head = lowered[: len(segments)]
+            if len(head) < len(segments) or any(
+                want != got for want, got in zip(segments, head, strict=True) if want != "{board}"
+            ):
+                continue
+            parent = None
+            if "{board}" in segments:
+                parent = _whole_number(parts[segments.index("{board}")], "board id")
+                if self.fetch("board", parent) is None:
+                    raise not_found(f"Board with id {parent} was not found")
+            return kind, parent, parts[len(segments) :]
+        raise not_found(f"No API resource at /{'/'.join(parts)}")
 
     # -- reads -------------------------------------------------------------------------
 
@@ -443,7 +453,8 @@ class _Request:
 
 
 def _missing(kind: Kind, record_id: int) -> PsaError:
-    return not_found(f"{kind.name.capitalize()} with id {record_id} was not found")
+    label = re.sub(r"(?<!^)(?=[A-Z])", " ", kind.name).lower().capitalize()
+    return not_found(f"{label} with id {record_id} was not found")
 
 
 def _whole_number(text: str, name: str) -> int:
