@@ -65,8 +65,6 @@ class _Errors:
 def reference_for(store: RecordStore, target: str, record_id: int) -> dict | None:
     """The reference object for `target` id, built from the stored record or lookup."""
     if target in LOOKUPS:
-        if target == "expenseReport":
-            return make_ref(target, record_id)
         return lookup_ref(target, record_id)
     table = KINDS[target].table
     record = store.fetch(table, record_id)
@@ -82,6 +80,8 @@ def reference_for(store: RecordStore, target: str, record_id: int) -> dict | Non
     if target == "status":
         board_id = (record.get("board") or {}).get("id")
         return make_ref(target, record_id, name=record.get("name"), board_id=board_id)
+    if target == "expenseReport":
+        return make_ref(target, record_id)
     return make_ref(target, record_id, name=record.get("name"))
 
 

@@ -357,7 +357,6 @@ LOOKUPS: dict[str, Lookup] = {
         with_identifier=True,
         extra={"inactiveFlag": (BOOL, False)},
     ),
-    "expenseReport": Lookup("expense/reports", ()),
 }
 
 BOARDS = ((1, "Service Desk"), (2, "Network Ops"), (3, "Projects"), (4, "Alerts"))
@@ -764,6 +763,27 @@ PRIORITY = Kind(
 )
 
 
+# The reports expense entries are filed on: one per member and 30-day period, seeded with
+# the entries.
+EXPENSE_REPORT = Kind(
+    "expenseReport",
+    "expense_report",
+    "/expense/reports",
+    {
+        "id": ID,
+        "member": _ref("member", required=True),
+        "year": INT,
+        "period": INT,
+        "dateStart": DATETIME,
+        "dateEnd": DATETIME,
+        "status": _s(choices=ENTRY_STATUS),
+        "total": FLOAT,
+        "_info": INFO,
+    },
+    writable=False,
+)
+
+
 def _lookup_kind(name: str, lookup: Lookup) -> Kind:
     """The read-only record kind a lookup is served as."""
     fields: dict[str, Field] = {"id": ID}
@@ -795,10 +815,11 @@ KINDS: dict[str, Kind] = {
         BOARD,
         STATUS,
         PRIORITY,
+        EXPENSE_REPORT,
     )
 }
-# Every lookup a reference points at is served too (expense reports are not a fixed table).
-KINDS.update({name: _lookup_kind(name, item) for name, item in LOOKUPS.items() if item.rows})
+# Every lookup a reference points at is served too.
+KINDS.update({name: _lookup_kind(name, item) for name, item in LOOKUPS.items()})
 
 # Which record fields a reference to that kind carries (besides id and _info).
 REF_FIELDS: dict[str, tuple[str, ...]] = {
@@ -811,6 +832,7 @@ REF_FIELDS: dict[str, tuple[str, ...]] = {
     "board": ("name",),
     "status": ("name",),
     "priority": ("name",),
+    "expenseReport": (),
 }
 HREF_PATHS = {
     "company": "company/companies",
@@ -821,6 +843,7 @@ HREF_PATHS = {
     "opportunity": "sales/opportunities",
     "board": "service/boards",
     "priority": "service/priorities",
+    "expenseReport": "expense/reports",
 }
 
 
@@ -828,8 +851,6 @@ def ref_subfields(target: str) -> dict[str, Field]:
     """The queryable members of a reference object to `target`."""
     if target in REF_FIELDS:
         names = REF_FIELDS[target]
-    elif target == "expenseReport":
-        names = ()
     elif LOOKUPS[target].with_identifier:
         names = ("identifier", "name")
     else:

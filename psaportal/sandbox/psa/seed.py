@@ -24,7 +24,6 @@ from .schema import (
     KINDS,
     LOOKUPS,
     PRIORITIES,
-    PSA_BASE_URL,
     board_lookup_id,
     lookup_board,
     lookup_ref,
@@ -35,6 +34,7 @@ from .schema import (
 BATCH = 5_000
 DAY = 86_400
 HOUR = 3_600
+PERIOD = 30 * DAY  # an expense report's span
 TICKET_SPAN = 730 * DAY  # tickets are spread over the two years before the anchor
 
 FIRST_NAMES = (
@@ -932,13 +932,7 @@ class Seeder:
                 amount = round(rng.uniform(low, high), 2)
                 date = self.anchor - rng.randint(1, 700) * DAY
                 billable = "Billable" if rng.random() < 0.6 else "DoNotBill"
-                record: dict = {
-                    "id": entry_id,
-                    "expenseReport": {
-                        "id": member * 1000 + (date // (30 * DAY)) % 1000,
-                        "_info": {"expenseReport_href": f"{PSA_BASE_URL}/expense/reports"},
-                    },
-                }
+                record: dict = {"id": entry_id}
                 if self.ticket_company and rng.random() < 0.7:
                     ticket_id = rng.randint(1, len(self.ticket_company))
                     company_id = self.ticket_company[ticket_id - 1]
@@ -971,9 +965,39 @@ class Seeder:
                 )
                 updated = min(date + rng.randint(1, 10) * DAY, self.anchor - 60)
                 record["_info"] = self.info(date, updated, identifier, identifier)
+                period = date // PERIOD
+                report_id = member * 1000 + period % 1000
+                record = {"id": entry_id, "expenseReport": make_ref("expenseReport", report_id),
+                          **{k: v for k, v in record.items() if k != "id"}}  # fmt: skip
+                report = reports.setdefault(
+                    report_id, {"member": member, "period": period, "total": 0.0, "updated": 0}
+                )
+                report["total"] += amount
+                report["status"] = record["status"]
+                report["updated"] = max(report["updated"], updated)
                 yield entry_id, iso(updated), dumps(record)
 
+        reports: dict[int, dict] = {}
         insert_rows(self.conn, "expense_entry", rows())
+        insert_rows(self.conn, "expense_report", self.expense_reports(reports))
+
+    def expense_reports(self, reports: dict[int, dict]) -> Iterator[tuple]:
+        """The reports the entries are filed on, one per member and 30-day period."""
+        for report_id, report in sorted(reports.items()):
+            start = report["period"] * PERIOD
+            identifier = self.member_identifier(report["member"])
+            record = {
+                "id": report_id,
+                "member": self.member_ref(report["member"]),
+                "year": int(iso(start)[:4]),
+                "period": report["period"] % 12 + 1,
+                "dateStart": iso(start),
+                "dateEnd": iso(start + PERIOD - DAY),
+                "status": report["status"],
+                "total": round(report["total"], 2),
+                "_info": self.info(start, report["updated"], identifier, identifier),
+            }
+            yield report_id, iso(report["updated"]), dumps(record)
 
     def configurations(self) -> None:
         rng = self.rng("configurations")
