@@ -990,7 +990,7 @@ class Seeder:
                 "id": report_id,
                 "member": self.member_ref(report["member"]),
                 "year": int(iso(start)[:4]),
-                "period": report["period"] % 12 + 1,
+                "period": int(iso(start)[5:7]),
                 "dateStart": iso(start),
                 "dateEnd": iso(start + PERIOD - DAY),
                 "status": report["status"],
