@@ -274,7 +274,7 @@ CELERY_BEAT_SCHEDULE = {
 # Membrane: the local sandbox by default; the real API with a token or workspace key+secret.
 MEMBRANE_API_URL = os.environ.get("MEMBRANE_API_URL", "http://127.0.0.1:8765")
 MEMBRANE_TOKEN = os.environ.get(
-    "MEMBRANE_TOKEN", "" if os.environ.get("MEMBRANE_WORKSPACE_KEY") else "sandbox-token"
+    "MEMBRANE_TOKEN", "" if os.environ.get("MEMBRANE_WORKSPACE_KEY") else "pat-sandbox-token"
 )
 MEMBRANE_WORKSPACE_KEY = os.environ.get("MEMBRANE_WORKSPACE_KEY", "")
 MEMBRANE_WORKSPACE_SECRET = os.environ.get("MEMBRANE_WORKSPACE_SECRET", "")

@@ -15,6 +15,8 @@ from psaportal.records import registry
 
 #: Columns a records table shows at most (the JSON view has the rest).
 MAX_COLUMNS = 12
+#: Columns that name a record, shown first when present.
+TITLE_COLUMNS = ("id", "identifier", "name", "summary", "firstName", "lastName")
 #: Rows read to find the columns.
 COLUMN_SAMPLE = 50
 #: Containers open when the JSON tree is first shown.
@@ -73,9 +75,10 @@ def record_table(output: Any, *, action_key: str = "") -> RecordTable | None:
         for name in record:
             if name not in columns and name != "_info":
                 columns.append(name)
-    if "id" in columns:
-        columns.remove("id")
-        columns.insert(0, "id")
+    # The id and the record's title first: a stored output (jsonb) comes back with its keys
+    # ordered by length, so the PSA's own order is lost and the title could fall past the cap.
+    leading = [name for name in TITLE_COLUMNS if name in columns]
+    columns = leading + [name for name in columns if name not in leading]
     columns = columns[:MAX_COLUMNS]
     kind = kind_for_action(action_key)
     rows = [

@@ -105,8 +105,9 @@ ENTITIES = {
             "Ticket",
             "id:int summary recordType board:ref status:ref company:company contact:ref "
             "contactEmailAddress type:ref subType:ref item:ref priority:ref severity:level "
-            "impact:level owner:member closedFlag:bool closedDate:date actualHours:num "
-            "budgetHours:num requiredDate:date dateResolved:date",
+            "impact:level owner:member team:ref source:ref closedFlag:bool closedDate:date "
+            "customerUpdatedFlag:bool actualHours:num budgetHours:num requiredDate:date "
+            "dateResolved:date",
         ),
     ),
     "company": Entity(

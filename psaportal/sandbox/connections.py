@@ -57,6 +57,10 @@ def bad_request(message: str, key: str = "bad_request", data: Any = None) -> San
     return SandboxError(400, "bad_request", key, message, data)
 
 
+def not_authenticated(message: str) -> SandboxError:
+    return SandboxError(401, "bad_request", "not_authenticated", message)
+
+
 def not_found(what: str, ident: str) -> SandboxError:
     return SandboxError(404, "bad_request", "not_found", f"{what} {ident!r} was not found.")
 
@@ -458,12 +462,12 @@ class ConnectionStore:
             "createdAt": connection.created_at,
             "updatedAt": connection.updated_at,
             "retryAttempts": connection.retry_attempts,
-            # The sandbox schedules no automatic retries, so there is never a next one.
-            "nextRetryTimestamp": None,
             "canRefreshCredentials": True,
             "connectorParameters": connection.connector_parameters,
             "meta": connection.meta,
         }
+        # No automatic retries are scheduled, so nextRetryTimestamp (an optional string in
+        # the SDK's schema) is left out rather than sent as null.
         if connection.last_active_at:
             body["lastActiveAt"] = connection.last_active_at
         if connection.archived_at:

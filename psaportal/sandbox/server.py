@@ -24,11 +24,12 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from . import catalog, ui
-from .connections import ConnectionStore, SandboxError, bad_request, not_found
+from .connections import ConnectionStore, SandboxError, bad_request, not_authenticated, not_found
 from .faults import FaultConfig, FaultInjector
 from .schema import validate
 
-DEFAULT_TOKEN = "sandbox-token"
+# Official clients (@membranehq/sdk) take only a JWT or a personal access token "pat-…".
+DEFAULT_TOKEN = "pat-sandbox-token"
 DEFAULT_WORKSPACE_KEY = "sandbox-workspace"
 DEFAULT_WORKSPACE_SECRET = "sandbox-secret"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -182,6 +183,10 @@ class SandboxApp:
             ("GET", r"/actions", self.search_actions),
             ("GET", r"/actions/(?P<aid>[^/]+)", self.get_action),
             ("POST", r"/actions/(?P<aid>[^/]+)/run", self.run_action),
+            ("POST", r"/action/run", self.run_selected_action),
+            ("GET", r"/connections/(?P<cid>[^/]+)/actions", self.list_connection_actions),
+            ("POST", r"/connections/(?P<cid>[^/]+)/actions/(?P<aid>[^/]+)/run",
+             self.run_connection_action),
             ("GET", r"/ui/connect/(?P<cid>[^/]+)", self.ui_connect),
             ("POST", r"/ui/connect/(?P<cid>[^/]+)/(?P<step>authorize|deny|input)",
              self.ui_connect_step),
@@ -231,21 +236,19 @@ class SandboxApp:
         header = request.headers.get("Authorization") or ""
         scheme, _, token = header.partition(" ")
         token = token.strip()
+        # Membrane answers every refused token with the key not_authenticated, which the
+        # SDK knows; the message says what was wrong.
         if scheme.lower() != "bearer" or not token:
-            raise SandboxError(401, "bad_request", "missing_token",
-                               "Send 'Authorization: Bearer <token>'.")  # fmt: skip
+            raise not_authenticated("Send 'Authorization: Bearer <token>'.")
         if token == self.config.token:
             return "sandbox-tenant"
         claims = verify_hs256(token, self.config.workspace_secret)
         if claims is None or "iss" not in claims or "exp" not in claims:
-            raise SandboxError(401, "bad_request", "invalid_token",
-                               "The access token is not valid for this sandbox.")  # fmt: skip
+            raise not_authenticated("The access token is not valid for this sandbox.")
         if not isinstance(claims["exp"], int | float) or claims["exp"] <= time.time():
-            raise SandboxError(401, "bad_request", "access_token_expired",
-                               "The access token has expired; mint a new one.")  # fmt: skip
+            raise not_authenticated("The access token has expired; mint a new one.")
         if claims.get("iss") != self.config.workspace_key:
-            raise SandboxError(401, "bad_request", "invalid_token",
-                               "The token was issued for another workspace.")  # fmt: skip
+            raise not_authenticated("The token was issued for another workspace.")
         return str(claims.get("id") or "sandbox-tenant")
 
     # -- connections -----------------------------------------------------------------
@@ -317,31 +320,63 @@ class SandboxApp:
         intent = request.param("intent") or ""
         if len(intent) > 200:
             raise bad_request(f"intent is at most 200 characters; got {len(intent)}.")
-        limit = _int_param(request.param("limit"), "limit", 1, 100, 10)
-        actions = catalog.search(intent, limit)
-        return json_reply({"items": [action.as_json() for action in actions]})
+        return self._action_page(request, catalog.search(intent, len(catalog.ACTIONS)), 10)
+
+    def list_connection_actions(self, request: Request, cid: str) -> Reply:
+        self.connections.get(cid)
+        return self._action_page(request, catalog.ACTIONS, 100)
+
+    @staticmethod
+    def _action_page(request: Request, actions: list, default_limit: int) -> Reply:
+        # The SDK's findAll pages with limit=1000 and starts at cursor "0".
+        limit = _int_param(request.param("limit"), "limit", 1, 1000, default_limit)
+        offset = _int_param(request.param("cursor"), "cursor", 0, 10**9, 0)
+        body: dict[str, Any] = {
+            "items": [action.as_json() for action in actions[offset : offset + limit]]
+        }
+        if offset + limit < len(actions):
+            body["cursor"] = str(offset + limit)
+        return json_reply(body)
 
     def get_action(self, request: Request, aid: str) -> Reply:
         _flag(request.param("wait"), "wait")
         _int_param(request.param("timeout"), "timeout", 1, 60, 30)
-        action = catalog.find_action(aid)
-        if action is None:
-            raise not_found("Action", aid)
-        return json_reply(action.as_json())
+        return json_reply(_find_action(aid).as_json())
 
     def run_action(self, request: Request, aid: str) -> Reply:
         connection_id = request.param("connectionId")
         if not connection_id:
             raise bad_request("connectionId is required: POST /actions/{id}/run?connectionId=…")
-        action = catalog.find_action(aid)
-        if action is None:
-            raise not_found("Action", aid)
-        body = request.json(default={})
-        if not isinstance(body, dict):
-            raise bad_request('The body must be a JSON object: {"input": {...}}.')
-        action_input = body.get("input", {})
-        if action_input is None:
-            action_input = {}
+        return self._run(_find_action(aid), connection_id, _wrapped_input(request))
+
+    def run_selected_action(self, request: Request) -> Reply:
+        """POST /action/run?key=…&integrationId=…&connectionId=…: the SDK's selector form."""
+        selector = request.param("id") or request.param("key")
+        if not selector:
+            raise bad_request("Name the action: POST /action/run?key=…&connectionId=….")
+        action = _find_action(selector)
+        integration_id = request.param("integrationId")
+        integration_key = request.param("integrationKey")
+        if integration_id not in (None, catalog.INTEGRATION_ID) or integration_key not in (
+            None,
+            catalog.INTEGRATION_KEY,
+        ):
+            raise not_found(
+                "Action", f"{selector} in integration {integration_id or integration_key}"
+            )
+        connection_id = request.param("connectionId")
+        if not connection_id:
+            raise bad_request("connectionId is required: POST /action/run?key=…&connectionId=….")
+        return self._run(action, connection_id, _wrapped_input(request))
+
+    def run_connection_action(self, request: Request, cid: str, aid: str) -> Reply:
+        """POST /connections/{id}/actions/{key}/run: the body is the input itself."""
+        action_input = request.json(default={})
+        if not isinstance(action_input, dict):
+            raise bad_request("The body is the action's input: a JSON object.")
+        return self._run(_find_action(aid), cid, action_input)
+
+    def _run(self, action: Any, connection_id: str, action_input: dict) -> Reply:
         problems = validate(action_input, action.input_schema)
         if problems:
             raise SandboxError(
@@ -595,6 +630,22 @@ class SandboxApp:
             return view(request, **params)
         except SandboxError as exc:
             return error_reply(exc)
+
+
+def _find_action(id_or_key: str) -> Any:
+    action = catalog.find_action(id_or_key)
+    if action is None:
+        raise not_found("Action", id_or_key)
+    return action
+
+
+def _wrapped_input(request: Request) -> dict:
+    """The input of a run whose body is {"input": {...}}."""
+    body = request.json(default={})
+    if not isinstance(body, dict):
+        raise bad_request('The body must be a JSON object: {"input": {...}}.')
+    action_input = body.get("input")
+    return {} if action_input is None else action_input
 
 
 def _b64decode(segment: str) -> bytes:

@@ -74,7 +74,7 @@ def _run_at_scale() -> None:
     try:
         url = _served_url(process)
         print(f"sandbox_seed_1m_s: {time.perf_counter() - started:.1f} s", flush=True)
-        with MembraneClient(base_url=url, token="sandbox-token", timeout=120) as client:
+        with MembraneClient(base_url=url, token="pat-sandbox-token", timeout=120) as client:
             connection_id = client.ensure_connection(app_url="connectwise.com")["id"]
             timings = []
             for n in range(SCALE_QUERIES):

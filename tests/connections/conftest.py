@@ -17,5 +17,5 @@ def wizard_sandbox(wizard_sandbox, monkeypatch):
 def membrane_down(settings):
     """MEMBRANE_API_URL pointing at a port nothing listens on."""
     url = unused_local_url()
-    point_membrane_at(settings, url, "sandbox-token")
+    point_membrane_at(settings, url, "pat-sandbox-token")
     return url

@@ -51,7 +51,7 @@ def test_search_respects_limit(membrane_client, ready_connection):
     assert len(search(membrane_client, ready_connection, "tickets", limit=2)) == 2
 
 
-@pytest.mark.parametrize("params", [{"intent": "x" * 201}, {"intent": "tickets", "limit": 101}])
+@pytest.mark.parametrize("params", [{"intent": "x" * 201}, {"intent": "tickets", "limit": 1001}])
 def test_search_validates_intent_and_limit(membrane_client, ready_connection, params):
     with pytest.raises(BadRequestError):
         membrane_client.search_actions(connection_id=ready_connection["id"], **params)

@@ -18,8 +18,23 @@ def raw_get(sandbox, headers):
 def test_missing_token_is_401_with_membrane_error_body(clean_sandbox):
     response = raw_get(clean_sandbox, {})
     assert response.status_code == 401
-    assert response.json()["key"] == "missing_token"
+    assert response.json()["key"] == "not_authenticated"
     assert {"type", "key", "message", "data"} <= response.json().keys()
+
+
+@pytest.mark.parametrize("token", ["pat-wrong", "sandbox-token", "not.a.jwt"])
+def test_a_wrong_token_gets_membranes_not_authenticated_key(sandbox, token):
+    response = raw_get(sandbox, {"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["key"] == "not_authenticated"
+    assert "not valid" in response.json()["message"]
+
+
+def test_the_default_token_is_a_personal_access_token(sandbox):
+    # The SDK takes only a JWT or a "pat-…" token; anything else it tries to decode and refuses.
+    assert sandbox.token == "pat-sandbox-token"
+    response = raw_get(sandbox, {"Authorization": f"Bearer {sandbox.token}"})
+    assert response.status_code == 200
 
 
 def test_wrong_token_raises_auth_error(sandbox):
@@ -74,7 +89,8 @@ def test_expired_jwt_is_refused(sandbox):
     )
     response = raw_get(sandbox, {"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
-    assert response.json()["key"] == "access_token_expired"
+    assert response.json()["key"] == "not_authenticated"
+    assert "expired" in response.json()["message"]
 
 
 def test_token_is_reminted_when_less_than_a_minute_remains():

@@ -118,7 +118,7 @@ def test_the_seed_size_options_are_honoured(sandbox_process):
         "--port", str(free_port()), "--tickets", "30", "--auto-authorize", "--build-seconds", "0"
     )
     url, _ = read_api_url(process)
-    headers = {"Authorization": "Bearer sandbox-token"}
+    headers = {"Authorization": "Bearer pat-sandbox-token"}
     with httpx.Client(base_url=url, headers=headers, timeout=10) as http:
         connection = http.post("/connections/ensure", json={"appUrl": "connectwise.com"}).json()
         assert http.get(f"/connections/{connection['id']}").json()["state"] == "READY"

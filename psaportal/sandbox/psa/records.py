@@ -16,12 +16,15 @@ from typing import Any, Protocol
 from .conditions import parse_datetime
 from .errors import PsaError, field_error, invalid_object
 from .schema import (
+    BOARD_LOOKUP_ROWS,
     BOARD_STATUSES,
     KINDS,
     LOOKUPS,
     PRIORITIES,
     Field,
     Kind,
+    board_lookup_id,
+    lookup_board,
     lookup_by_name,
     lookup_ref,
     make_ref,
@@ -62,8 +65,6 @@ class _Errors:
 def reference_for(store: RecordStore, target: str, record_id: int) -> dict | None:
     """The reference object for `target` id, built from the stored record or lookup."""
     if target in LOOKUPS:
-        if target == "expenseReport":
-            return make_ref(target, record_id)
         return lookup_ref(target, record_id)
     table = KINDS[target].table
     record = store.fetch(table, record_id)
@@ -79,6 +80,8 @@ def reference_for(store: RecordStore, target: str, record_id: int) -> dict | Non
     if target == "status":
         board_id = (record.get("board") or {}).get("id")
         return make_ref(target, record_id, name=record.get("name"), board_id=board_id)
+    if target == "expenseReport":
+        return make_ref(target, record_id)
     return make_ref(target, record_id, name=record.get("name"))
 
 
@@ -268,6 +271,8 @@ def _ticket_hook(store: RecordStore, record: dict, existing, body, errors: _Erro
         default = next(pid for pid, _name, _color in PRIORITIES if pid == 3)
         record["priority"] = reference_for(store, "priority", default)
     board_id = record["board"]["id"]
+    _board_lookups(record, existing, body, board_id, errors)
+    record.setdefault("customerUpdatedFlag", False)
     status = record.get("status")
     raw_status = _raw(body, "status")
     if status is None and isinstance(raw_status, dict) and isinstance(raw_status.get("name"), str):
@@ -321,6 +326,32 @@ def _ticket_hook(store: RecordStore, record: dict, existing, body, errors: _Erro
         record["contactName"] = contact.get("name")
 
 
+#: Ticket fields that name an entry of the ticket's own board.
+BOARD_SCOPED = (("type", "ticketType"), ("subType", "ticketSubType"), ("item", "ticketItem"),
+                ("team", "team"))  # fmt: skip
+
+
+def _board_lookups(record: dict, existing, body, board_id: int, errors: _Errors) -> None:
+    """Types, subtypes, items and teams belong to one board: one named by name, or kept
+    from before a move to another board, becomes the same-named entry of the ticket's
+    board; one given by id from another board is refused."""
+    old_board = ((existing or {}).get("board") or {}).get("id")
+    for name, target in BOARD_SCOPED:
+        ref = record.get(name)
+        if not ref or lookup_board(target, ref["id"]) == board_id:
+            continue
+        raw = _raw(body, name)
+        by_name = isinstance(raw, dict) and raw.get("id") is None
+        carried = existing is not None and old_board != board_id and _same(existing.get(name), ref)
+        if by_name or carried:
+            base = (ref["id"] - 1) % len(BOARD_LOOKUP_ROWS[target]) + 1
+            record[name] = lookup_ref(target, board_lookup_id(target, board_id, base))
+        else:
+            errors.add(
+                "InvalidField", name, f"{name} {ref['id']} does not belong to board {board_id}"
+            )
+
+
 def _status_index(name: str) -> int | None:
     for index, (status_name, _closed, _default) in enumerate(BOARD_STATUSES):
         if status_name.lower() == name.lower():
@@ -363,6 +394,15 @@ def _company_hook(store, record, existing, body, errors) -> None:
 def _member_hook(store, record, existing, body, errors) -> None:
     _unique_hook("identifier", "member")(store, record, existing, body, errors)
     record.setdefault("inactiveFlag", False)
+    # The values ConnectWise gives a new member unless told otherwise.
+    record.setdefault("licenseClass", "F")
+    record.setdefault("hireDate", store.now_iso()[:10] + "T00:00:00Z")
+    record.setdefault("defaultEmail", "Office")
+    record.setdefault("defaultPhone", "Office")
+    record.setdefault("securityRole", lookup_ref("securityRole", 2))
+    record.setdefault("invoicingDisplayOptions", "RemainOnInvoicingScreen")
+    record.setdefault("agreementInvoicingDisplayOptions", "RemainOnInvoicingScreen")
+    record.setdefault("invoiceScreenDefaultTabFormat", "ShowInvoicingTab")
 
 
 def _contact_hook(store, record, existing, body, errors) -> None:

@@ -6,6 +6,8 @@ The schema is the single whitelist for conditions, orderBy, fields and JSON Patc
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 
 # Where the simulated PSA lives. Hrefs and Link headers name the PSA's own URLs, as the real
@@ -28,11 +30,23 @@ class Field:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A small fixed table referenced by records (ticket types, company statuses...)."""
+    """A small fixed table referenced by records (ticket types, company statuses...).
+
+    The sandbox serves each one read-only at its `href` (list, get, /count), with the
+    fields ConnectWise's OpenAPI description marks required on it filled in.
+    """
 
     href: str  # API path of the lookup, for reference `_info` links
     rows: tuple[tuple, ...]  # (id, name) or (id, identifier, name)
     with_identifier: bool = False
+    #: The record's own field for the row's name: a few kinds call it `description`
+    #: (communication types, configuration statuses, opportunity types); references still
+    #: say `name`.
+    label: str = "name"
+    #: "board": the rows are repeated on every service board, ids in one block per board.
+    parent: str | None = None
+    #: More fields of the lookup's own records, with the value every row gets.
+    extra: dict[str, tuple[Field, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,10 @@ ENTRY_STATUS = (
     "BilledAgreement",
 )
 LEVELS = ("Low", "Medium", "High")
+LICENSE_CLASSES = ("A", "C", "F", "X")  # API, StreamlineIT, Full, Subcontractor
+CONTACT_CHANNELS = ("Office", "Mobile", "Home")
+INVOICING_DISPLAY = ("RemainOnInvoicingScreen", "ShowRecentInvoices")
+INVOICE_TABS = ("ShowInvoicingTab", "ShowAgreementInvoicingTab")
 CUSTOM_FIELDS = Field(
     "list",
     items={
@@ -100,15 +118,21 @@ LOOKUPS: dict[str, Lookup] = {
     "companyStatus": Lookup(
         "company/companies/statuses",
         ((1, "Active"), (2, "Inactive"), (3, "Credit Hold"), (4, "Not Approved")),
+        extra={"defaultFlag": (BOOL, False), "inactiveFlag": (BOOL, False)},
     ),
     "companyType": Lookup(
         "company/companies/types",
         ((1, "Client"), (2, "Prospect"), (3, "Vendor"), (4, "Partner"), (5, "Former Client")),
+        extra={"defaultFlag": (BOOL, False), "vendorFlag": (BOOL, False)},
     ),
     "country": Lookup(
         "company/countries", ((1, "United States"), (2, "Canada"), (3, "United Kingdom"))
     ),
-    "territory": Lookup("system/locations", ((1, "Main"), (2, "North"), (3, "South"), (4, "West"))),
+    "territory": Lookup(
+        "system/locations",
+        ((1, "Main"), (2, "North"), (3, "South"), (4, "West")),
+        extra={"where": (Field("str"), "OnSite"), "clientFlag": (BOOL, False)},
+    ),
     "market": Lookup(
         "company/marketDescriptions",
         (
@@ -125,13 +149,22 @@ LOOKUPS: dict[str, Lookup] = {
     "communicationType": Lookup(
         "company/communicationTypes",
         ((1, "Email"), (2, "Direct"), (3, "Cell"), (4, "Fax"), (5, "Home")),
+        label="description",
+        extra={"defaultFlag": (BOOL, False), "inactiveFlag": (BOOL, False)},
     ),
     "ticketType": Lookup(
-        "service/boards/types",
+        "service/boards/{board}/types",
         ((1, "Incident"), (2, "Service Request"), (3, "Problem"), (4, "Change"), (5, "Alert")),
+        parent="board",
+        extra={
+            "category": (_s(choices=("Reactive", "Proactive")), "Reactive"),
+            "defaultFlag": (BOOL, False),
+            "inactiveFlag": (BOOL, False),
+            "requestForChangeFlag": (BOOL, False),
+        },
     ),
     "ticketSubType": Lookup(
-        "service/boards/subtypes",
+        "service/boards/{board}/subtypes",
         (
             (1, "Email"),
             (2, "Hardware"),
@@ -142,20 +175,45 @@ LOOKUPS: dict[str, Lookup] = {
             (7, "Printing"),
             (8, "Backup"),
         ),
+        parent="board",
+        extra={"inactiveFlag": (BOOL, False)},
     ),
     "ticketItem": Lookup(
-        "service/boards/items",
+        "service/boards/{board}/items",
         ((1, "Workstation"), (2, "Server"), (3, "Firewall"), (4, "Microsoft 365"), (5, "Phone")),
+        parent="board",
+        extra={"inactiveFlag": (BOOL, False)},
+    ),
+    # Team leaders and members are members, chosen when seeding.
+    "team": Lookup(
+        "service/boards/{board}/teams",
+        ((1, "Tier 1"), (2, "Tier 2")),
+        parent="board",
+        extra={
+            "teamLeader": (Field("ref", target="member"), None),
+            "members": (Field("list", items={}), None),
+            "defaultFlag": (BOOL, False),
+            "roundRobinFlag": (BOOL, False),
+        },
     ),
     "ticketSource": Lookup(
-        "service/sources", ((1, "Email"), (2, "Phone"), (3, "Portal"), (4, "Monitoring"))
+        "service/sources",
+        ((1, "Email"), (2, "Phone"), (3, "Portal"), (4, "Monitoring")),
+        extra={"defaultFlag": (BOOL, False)},
     ),
     "projectBoard": Lookup(
-        "project/boards", ((1, "Professional Services"), (2, "Onboarding"), (3, "Internal"))
+        "project/boards",
+        ((1, "Professional Services"), (2, "Onboarding"), (3, "Internal")),
+        extra={
+            "location": (Field("ref", target="territory"), 1),
+            "department": (Field("ref", target="department"), 2),
+            "inactiveFlag": (BOOL, False),
+        },
     ),
     "projectStatus": Lookup(
         "project/statuses",
         ((1, "Open"), (2, "In Progress"), (3, "On Hold"), (4, "Completed"), (5, "Closed")),
+        extra={"defaultFlag": (BOOL, False), "inactiveFlag": (BOOL, False)},
     ),
     "projectType": Lookup(
         "project/projectTypes",
@@ -172,7 +230,9 @@ LOOKUPS: dict[str, Lookup] = {
         ),
     ),
     "opportunityStatus": Lookup(
-        "sales/opportunities/statuses", ((1, "Open"), (2, "Won"), (3, "Lost"), (4, "No Decision"))
+        "sales/opportunities/statuses",
+        ((1, "Open"), (2, "Won"), (3, "Lost"), (4, "No Decision")),
+        extra={"defaultFlag": (BOOL, False), "inactiveFlag": (BOOL, False)},
     ),
     "opportunityProbability": Lookup(
         "sales/probabilities",
@@ -181,14 +241,23 @@ LOOKUPS: dict[str, Lookup] = {
     "opportunityType": Lookup(
         "sales/opportunities/types",
         ((1, "New Business"), (2, "Managed Services"), (3, "Project"), (4, "Hardware Refresh")),
+        label="description",
+        extra={"inactiveFlag": (BOOL, False)},
     ),
     "workType": Lookup(
         "time/workTypes",
         ((1, "Remote Support"), (2, "Onsite"), (3, "After Hours"), (4, "Project Work")),
+        extra={
+            "billTime": (_s(choices=BILLABLE), "Billable"),
+            "rateType": (_s(choices=("AdjAmount", "Custom", "Multiplier")), "Multiplier"),
+            "rate": (FLOAT, 1.0),
+            "inactiveFlag": (BOOL, False),
+        },
     ),
     "workRole": Lookup(
         "time/workRoles",
         ((1, "Technician"), (2, "Senior Engineer"), (3, "Project Manager"), (4, "Help Desk")),
+        extra={"hourlyRate": (FLOAT, 125.0), "inactiveFlag": (BOOL, False)},
     ),
     "expenseType": Lookup(
         "expense/types",
@@ -200,6 +269,13 @@ LOOKUPS: dict[str, Lookup] = {
             (5, "Airfare"),
             (6, "Supplies"),
         ),
+        extra={
+            "amountCaption": (_s(50), "Amount"),
+            "billExpenses": (_s(choices=BILLABLE), "Billable"),
+            "invoiceMarkupOption": (_s(choices=("Amount", "Percent")), "Percent"),
+            "invoiceMarkupAmount": (FLOAT, 0.0),
+            "inactiveFlag": (BOOL, False),
+        },
     ),
     "paymentMethod": Lookup(
         "expense/paymentTypes", ((1, "Company Card"), (2, "Personal Card"), (3, "Cash"))
@@ -220,7 +296,10 @@ LOOKUPS: dict[str, Lookup] = {
         ),
     ),
     "configurationStatus": Lookup(
-        "company/configurations/statuses", ((1, "Active"), (2, "Inactive"), (3, "Retired"))
+        "company/configurations/statuses",
+        ((1, "Active"), (2, "Inactive"), (3, "Retired")),
+        label="description",
+        extra={"defaultFlag": (BOOL, False), "closedFlag": (BOOL, False)},
     ),
     "manufacturer": Lookup(
         "procurement/manufacturers",
@@ -246,8 +325,39 @@ LOOKUPS: dict[str, Lookup] = {
             (15, "UPS-1500", "APC Smart-UPS 1500VA"),
         ),
         with_identifier=True,
+        label="description",
+        extra={
+            "customerDescription": (Field("str"), None),  # the description, per row
+            "subcategory": (Field("ref", target="productSubcategory"), 1),
+            "type": (Field("ref", target="productType"), 1),
+            "productClass": (
+                _s(choices=("Agreement", "Bundle", "Inventory", "NonInventory", "Service")),
+                "NonInventory",
+            ),  # fmt: skip
+            "inactiveFlag": (BOOL, False),
+        },
     ),
-    "expenseReport": Lookup("expense/reports", ()),
+    "productSubcategory": Lookup(
+        "procurement/subcategories",
+        ((1, "General"), (2, "Hardware"), (3, "Software"), (4, "Services")),
+        extra={"inactiveFlag": (BOOL, False)},
+    ),
+    "productType": Lookup(
+        "procurement/types",
+        ((1, "Product"), (2, "Service"), (3, "Subscription")),
+        extra={"inactiveFlag": (BOOL, False)},
+    ),
+    "securityRole": Lookup(
+        "system/securityRoles",
+        ((1, "Admin"), (2, "Technician"), (3, "Project Manager"), (4, "Sales")),
+        extra={"roleType": (_s(choices=("CU", "MS", "SU")), "MS")},
+    ),
+    "department": Lookup(
+        "system/departments",
+        ((1, "ADMIN", "Administration"), (2, "SVC", "Services"), (3, "SALES", "Sales")),
+        with_identifier=True,
+        extra={"inactiveFlag": (BOOL, False)},
+    ),
 }
 
 BOARDS = ((1, "Service Desk"), (2, "Network Ops"), (3, "Projects"), (4, "Alerts"))
@@ -267,6 +377,34 @@ PRIORITIES = (
     (4, "Priority 4 - Low", "Green"),
     (5, "Priority 5 - Planning", "Blue"),
 )
+
+
+#: Board-scoped lookups (types, subtypes, items, teams): one copy of the rows per board,
+#: ids in blocks like statuses', so each id names one board's entry.
+BOARD_LOOKUP_ROWS = {name: item.rows for name, item in LOOKUPS.items() if item.parent == "board"}
+
+
+def board_lookup_id(target: str, board_id: int, base_id: int) -> int:
+    """The id of row `base_id` of a board-scoped lookup on `board_id`."""
+    return (board_id - 1) * len(BOARD_LOOKUP_ROWS[target]) + base_id
+
+
+def lookup_board(target: str, record_id: int) -> int | None:
+    """The board a board-scoped lookup row belongs to (None for other lookups)."""
+    if target not in BOARD_LOOKUP_ROWS:
+        return None
+    return (record_id - 1) // len(BOARD_LOOKUP_ROWS[target]) + 1
+
+
+for _name, _base in BOARD_LOOKUP_ROWS.items():
+    LOOKUPS[_name] = dataclasses.replace(
+        LOOKUPS[_name],
+        rows=tuple(
+            (board_lookup_id(_name, board_id, row[0]), *row[1:])
+            for board_id, _ in BOARDS
+            for row in _base
+        ),
+    )
 
 
 def status_id(board_id: int, index: int) -> int:
@@ -296,8 +434,11 @@ TICKET = Kind(
         "severity": _s(choices=LEVELS),
         "impact": _s(choices=LEVELS),
         "owner": _ref("member"),
+        "team": _ref("team"),
         "source": _ref("ticketSource"),
         "closedFlag": BOOL,
+        # ConnectWise always sends it; clients keep it in a non-null column.
+        "customerUpdatedFlag": BOOL,
         "closedDate": DATETIME,
         "closedBy": _s(30),
         "actualHours": FLOAT,
@@ -380,19 +521,21 @@ PROJECT = Kind(
         "name": _s(100, required=True),
         "company": _ref("company", required=True),
         "contact": _ref("contact"),
-        "board": _ref("projectBoard"),
+        "board": _ref("projectBoard", required=True),
         "status": _ref("projectStatus"),
         "type": _ref("projectType"),
         "manager": _ref("member"),
         "description": _s(),
-        "estimatedStart": DATETIME,
-        "estimatedEnd": DATETIME,
+        "estimatedStart": Field("datetime", required=True),
+        "estimatedEnd": Field("datetime", required=True),
         "actualStart": DATETIME,
         "actualEnd": DATETIME,
         "actualHours": FLOAT,
         "budgetHours": FLOAT,
         "estimatedHours": FLOAT,
-        "billingMethod": _s(choices=("ActualRates", "FixedFee", "NotToExceed", "OverrideRate")),
+        "billingMethod": _s(
+            choices=("ActualRates", "FixedFee", "NotToExceed", "OverrideRate"), required=True
+        ),
         "percentComplete": FLOAT,
         "closedFlag": BOOL,
         "customFields": CUSTOM_FIELDS,
@@ -408,13 +551,13 @@ OPPORTUNITY = Kind(
         "id": ID,
         "name": _s(100, required=True),
         "company": _ref("company", required=True),
-        "contact": _ref("contact"),
+        "contact": _ref("contact", required=True),
         "stage": _ref("opportunityStage"),
         "status": _ref("opportunityStatus"),
         "probability": _ref("opportunityProbability"),
         "type": _ref("opportunityType"),
         "source": _s(50),
-        "primarySalesRep": _ref("member"),
+        "primarySalesRep": _ref("member", required=True),
         "expectedCloseDate": DATETIME,
         "closedDate": DATETIME,
         "notes": _s(),
@@ -468,7 +611,7 @@ PRODUCT = Kind(
         "quantity": FLOAT,
         "price": FLOAT,
         "cost": FLOAT,
-        "billableOption": _s(choices=BILLABLE),
+        "billableOption": _s(choices=BILLABLE, required=True),
         "productClass": _s(choices=("Agreement", "Bundle", "Inventory", "NonInventory", "Service")),
         "chargeToId": INT,
         "chargeToType": _s(choices=("Ticket", "ProjectTicket", "Project", "Opportunity")),
@@ -549,10 +692,22 @@ MEMBER = Kind(
         "identifier": _s(15, required=True),
         "firstName": _s(30, required=True),
         "lastName": _s(30, required=True),
+        "licenseClass": _s(choices=LICENSE_CLASSES, required=True),
+        "hireDate": Field("datetime", required=True),
         "officeEmail": _s(250),
+        "primaryEmail": _s(250),
+        "defaultEmail": _s(choices=CONTACT_CHANNELS, required=True),
+        "officePhone": _s(15),
+        "defaultPhone": _s(choices=CONTACT_CHANNELS, required=True),
+        "securityRole": _ref("securityRole", required=True),
         "title": _s(50),
         "inactiveFlag": BOOL,
         "dailyCapacity": FLOAT,
+        # Required in some of ConnectWise's published descriptions of Member (not 2025.8's),
+        # so generated clients may insist on them.
+        "invoicingDisplayOptions": _s(choices=INVOICING_DISPLAY, required=True),
+        "agreementInvoicingDisplayOptions": _s(choices=INVOICING_DISPLAY, required=True),
+        "invoiceScreenDefaultTabFormat": _s(choices=INVOICE_TABS, required=True),
         "_info": INFO,
     },
     unique=("identifier",),
@@ -565,6 +720,8 @@ BOARD = Kind(
     {
         "id": ID,
         "name": _s(50, required=True),
+        "location": _ref("territory", required=True),
+        "department": _ref("department", required=True),
         "inactiveFlag": BOOL,
         "projectFlag": BOOL,
         "_info": INFO,
@@ -634,6 +791,51 @@ PRIORITY = Kind(
     writable=False,
 )
 
+
+# The reports expense entries are filed on: one per member and 30-day period, seeded with
+# the entries.
+EXPENSE_REPORT = Kind(
+    "expenseReport",
+    "expense_report",
+    "/expense/reports",
+    {
+        "id": ID,
+        "member": _ref("member", required=True),
+        "year": INT,
+        "period": INT,
+        "dateStart": DATETIME,
+        "dateEnd": DATETIME,
+        "status": _s(choices=ENTRY_STATUS),
+        "total": FLOAT,
+        "_info": INFO,
+    },
+    writable=False,
+)
+
+
+def _lookup_kind(name: str, lookup: Lookup) -> Kind:
+    """The read-only record kind a lookup is served as."""
+    fields: dict[str, Field] = {"id": ID}
+    if lookup.with_identifier:
+        fields["identifier"] = _s(50, required=True)
+    fields[lookup.label] = _s(100, required=True)
+    for key, (spec, _value) in lookup.extra.items():
+        fields[key] = spec
+    if lookup.parent:
+        fields["board"] = _ref("board")
+    fields["_info"] = INFO
+    table = "lookup_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return Kind(
+        name,
+        table,
+        "/" + lookup.href,
+        fields,
+        writable=False,
+        parent=lookup.parent,
+        parent_field="$.board.id" if lookup.parent else "",
+    )
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -651,8 +853,11 @@ KINDS: dict[str, Kind] = {
         STATUS,
         PRIORITY,
         TICKET_NOTE,
+        EXPENSE_REPORT,
     )
 }
+# Every lookup a reference points at is served too.
+KINDS.update({name: _lookup_kind(name, item) for name, item in LOOKUPS.items()})
 
 # Which record fields a reference to that kind carries (besides id and _info).
 REF_FIELDS: dict[str, tuple[str, ...]] = {
@@ -665,6 +870,7 @@ REF_FIELDS: dict[str, tuple[str, ...]] = {
     "board": ("name",),
     "status": ("name",),
     "priority": ("name",),
+    "expenseReport": (),
 }
 HREF_PATHS = {
     "company": "company/companies",
@@ -675,6 +881,7 @@ HREF_PATHS = {
     "opportunity": "sales/opportunities",
     "board": "service/boards",
     "priority": "service/priorities",
+    "expenseReport": "expense/reports",
 }
 
 
@@ -682,8 +889,6 @@ def ref_subfields(target: str) -> dict[str, Field]:
     """The queryable members of a reference object to `target`."""
     if target in REF_FIELDS:
         names = REF_FIELDS[target]
-    elif target == "expenseReport":
-        names = ()
     elif LOOKUPS[target].with_identifier:
         names = ("identifier", "name")
     else:
@@ -699,7 +904,8 @@ def href(target: str, record_id: int, *, board_id: int | None = None) -> str:
         return f"{PSA_BASE_URL}/service/boards/{board_id}/statuses/{record_id}"
     if target in HREF_PATHS:
         return f"{PSA_BASE_URL}/{HREF_PATHS[target]}/{record_id}"
-    return f"{PSA_BASE_URL}/{LOOKUPS[target].href}/{record_id}"
+    path = LOOKUPS[target].href.format(board=lookup_board(target, record_id))
+    return f"{PSA_BASE_URL}/{path}/{record_id}"
 
 
 def make_ref(target: str, record_id: int, **values) -> dict:

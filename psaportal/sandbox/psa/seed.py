@@ -18,11 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .schema import (
+    BOARD_LOOKUP_ROWS,
     BOARD_STATUSES,
     BOARDS,
+    KINDS,
     LOOKUPS,
     PRIORITIES,
-    PSA_BASE_URL,
+    board_lookup_id,
+    lookup_board,
     lookup_ref,
     make_ref,
     status_id,
@@ -31,6 +34,7 @@ from .schema import (
 BATCH = 5_000
 DAY = 86_400
 HOUR = 3_600
+PERIOD = 30 * DAY  # an expense report's span
 TICKET_SPAN = 730 * DAY  # tickets are spread over the two years before the anchor
 
 FIRST_NAMES = (
@@ -239,6 +243,7 @@ class Seeder:
     def run(self) -> None:
         self.lookups()
         self.members()
+        self.lookup_tables()
         self.plan_contacts()
         self.companies()
         self.contacts()
@@ -258,8 +263,9 @@ class Seeder:
         info = self.info(entered, entered, "admin", "admin")
         boards = (
             (board_id, iso(entered), dumps(
-                {"id": board_id, "name": name, "inactiveFlag": False,
-                 "projectFlag": name == "Projects", "_info": info}
+                {"id": board_id, "name": name, "location": lookup_ref("territory", 1),
+                 "department": lookup_ref("department", 3 if name == "Projects" else 2),
+                 "inactiveFlag": False, "projectFlag": name == "Projects", "_info": info}
             ))
             for board_id, name in BOARDS
         )  # fmt: skip
@@ -334,20 +340,71 @@ class Seeder:
             for p in people:
                 entered = self.anchor - rng.randint(400, 2500) * DAY
                 updated = self.anchor - rng.randint(1, 380) * DAY
+                email = f"{p.first}.{p.last}@brightpathit.com".lower()
                 record = {
                     "id": p.id,
                     "identifier": p.identifier,
                     "firstName": p.first,
                     "lastName": p.last,
-                    "officeEmail": f"{p.first}.{p.last}@brightpathit.com".lower(),
+                    "licenseClass": "F",
+                    "hireDate": iso(entered - entered % DAY),
+                    "officeEmail": email,
+                    "primaryEmail": email,
+                    "defaultEmail": "Office",
+                    "officePhone": f"555{p.id:07d}"[-10:],
+                    "defaultPhone": "Office",
+                    "securityRole": lookup_ref("securityRole", _security_role(p.title)),
                     "title": p.title,
                     "inactiveFlag": rng.random() < 0.08 and p.id > 3,
                     "dailyCapacity": 8.0,
+                    "invoicingDisplayOptions": "RemainOnInvoicingScreen",
+                    "agreementInvoicingDisplayOptions": "RemainOnInvoicingScreen",
+                    "invoiceScreenDefaultTabFormat": "ShowInvoicingTab",
                     "_info": self.info(entered, updated, "admin", "admin"),
                 }
                 yield p.id, iso(updated), dumps(record)
 
         insert_rows(self.conn, "member", rows())
+
+    def lookup_tables(self) -> None:
+        """Every lookup a reference points at, as the records its own endpoint serves."""
+        entered = self.anchor - 5 * 365 * DAY
+        info = self.info(entered, entered, "admin", "admin")
+        for name, lookup in LOOKUPS.items():
+            if not lookup.rows:
+                continue
+            rows = []
+            for row in lookup.rows:
+                record: dict = {"id": row[0]}
+                if lookup.with_identifier:
+                    record["identifier"] = row[1]
+                record[lookup.label] = row[-1]
+                for key, (spec, value) in lookup.extra.items():
+                    record[key] = self.lookup_value(name, row, key, spec, value)
+                board_id = lookup_board(name, row[0])
+                if board_id is not None:
+                    record["board"] = self.board_refs[board_id]
+                record["_info"] = info
+                rows.append((row[0], iso(entered), dumps(record)))
+            insert_rows(self.conn, KINDS[name].table, rows)
+
+    def lookup_value(self, name: str, row: tuple, key: str, spec, value):
+        """One extra field of a lookup row: references resolved, a few per-row values."""
+        base = (row[0] - 1) % len(BOARD_LOOKUP_ROWS[name]) if name in BOARD_LOOKUP_ROWS else None
+        if key == "defaultFlag":
+            return row[0] == 1 if base is None else base == 0
+        if key in ("teamLeader", "members"):
+            teams = len(BOARD_LOOKUP_ROWS["team"])
+            leaders = self.techs[:teams] or [1]
+            leader = leaders[base % len(leaders)]
+            if key == "teamLeader":
+                return self.member_ref(leader)
+            return sorted({leader, *self.techs[base::teams]})
+        if key == "customerDescription":
+            return row[-1]
+        if spec.type == "ref":
+            return lookup_ref(spec.target, value)
+        return value
 
     def member_ref(self, member_id: int) -> dict:
         return self.member_refs[member_id - 1]
@@ -587,14 +644,21 @@ class Seeder:
                     record["contact"] = self.contact_ref(contact_id)
                     record["contactName"] = self.contact_name(contact_id)
                     record["contactEmailAddress"] = self.contact_email(contact_id)
-                record["type"] = lookup_ref("ticketType", type_id)
-                record["subType"] = lookup_ref("ticketSubType", subtype_id)
-                record["item"] = lookup_ref("ticketItem", item_id)
+                for field_name, target, base_id in (
+                    ("type", "ticketType", type_id),
+                    ("subType", "ticketSubType", subtype_id),
+                    ("item", "ticketItem", item_id),
+                ):
+                    record[field_name] = lookup_ref(
+                        target, board_lookup_id(target, board_id, base_id)
+                    )
                 record["priority"] = self.priority_refs[priority_id]
                 record["severity"] = rng.choice(("Low", "Medium", "Medium", "High"))
                 record["impact"] = rng.choice(("Low", "Medium", "Medium", "High"))
                 if owner:
                     record["owner"] = self.member_ref(owner)
+                team = 2 if priority_id <= 2 else 1
+                record["team"] = lookup_ref("team", board_lookup_id("team", board_id, team))
                 record["source"] = lookup_ref(
                     "ticketSource", 4 if type_id == 5 else rng.randint(1, 3)
                 )
@@ -615,6 +679,8 @@ class Seeder:
                 else:
                     updated = entered + int(rng.random() * (anchor - entered))
                 record["closedFlag"] = closed
+                # The client answered since the last look: some tickets waiting on them.
+                record["customerUpdatedFlag"] = status_index == 2 and rng.random() < 0.4
                 record["customFields"] = [
                     {
                         "id": 2,
@@ -910,13 +976,7 @@ class Seeder:
                 amount = round(rng.uniform(low, high), 2)
                 date = self.anchor - rng.randint(1, 700) * DAY
                 billable = "Billable" if rng.random() < 0.6 else "DoNotBill"
-                record: dict = {
-                    "id": entry_id,
-                    "expenseReport": {
-                        "id": member * 1000 + (date // (30 * DAY)) % 1000,
-                        "_info": {"expenseReport_href": f"{PSA_BASE_URL}/expense/reports"},
-                    },
-                }
+                record: dict = {"id": entry_id}
                 if self.ticket_company and rng.random() < 0.7:
                     ticket_id = rng.randint(1, len(self.ticket_company))
                     company_id = self.ticket_company[ticket_id - 1]
@@ -949,9 +1009,39 @@ class Seeder:
                 )
                 updated = min(date + rng.randint(1, 10) * DAY, self.anchor - 60)
                 record["_info"] = self.info(date, updated, identifier, identifier)
+                period = date // PERIOD
+                report_id = member * 1000 + period % 1000
+                record = {"id": entry_id, "expenseReport": make_ref("expenseReport", report_id),
+                          **{k: v for k, v in record.items() if k != "id"}}  # fmt: skip
+                report = reports.setdefault(
+                    report_id, {"member": member, "period": period, "total": 0.0, "updated": 0}
+                )
+                report["total"] += amount
+                report["status"] = record["status"]
+                report["updated"] = max(report["updated"], updated)
                 yield entry_id, iso(updated), dumps(record)
 
+        reports: dict[int, dict] = {}
         insert_rows(self.conn, "expense_entry", rows())
+        insert_rows(self.conn, "expense_report", self.expense_reports(reports))
+
+    def expense_reports(self, reports: dict[int, dict]) -> Iterator[tuple]:
+        """The reports the entries are filed on, one per member and 30-day period."""
+        for report_id, report in sorted(reports.items()):
+            start = report["period"] * PERIOD
+            identifier = self.member_identifier(report["member"])
+            record = {
+                "id": report_id,
+                "member": self.member_ref(report["member"]),
+                "year": int(iso(start)[:4]),
+                "period": int(iso(start)[5:7]),
+                "dateStart": iso(start),
+                "dateEnd": iso(start + PERIOD - DAY),
+                "status": report["status"],
+                "total": round(report["total"], 2),
+                "_info": self.info(start, report["updated"], identifier, identifier),
+            }
+            yield report_id, iso(report["updated"]), dumps(record)
 
     def configurations(self) -> None:
         rng = self.rng("configurations")
@@ -1009,6 +1099,11 @@ class Seeder:
                 yield config_id, iso(updated), dumps(record)
 
         insert_rows(self.conn, "configuration", rows())
+
+
+def _security_role(title: str) -> int:
+    """The security role (lookup id) a member with this title gets."""
+    return {"Service Manager": 1, "Project Manager": 3, "Account Manager": 4}.get(title, 2)
 
 
 def _cumulative(count: int) -> Iterator[float]:

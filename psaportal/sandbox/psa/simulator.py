@@ -36,8 +36,9 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 25
 UPDATED_BY = "membrane"
 #: Part of the stored file's fingerprint: bump it when the tables, indexes or stored JSON
-#: change (3: hrefs hold PSA_BASE_URL; 4: ticket notes).
-STORAGE_VERSION = 4
+#: change (3: hrefs hold PSA_BASE_URL; 4: lookups served, members and boards complete;
+#: 5: ticket notes).
+STORAGE_VERSION = 5
 #: Distinct filters whose counts are remembered (see `_total`).
 REMEMBERED_COUNTS = 256
 
@@ -85,10 +86,14 @@ def _today_utc() -> int:
 
 
 _ORDER_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_/]*)\s*(?:\s(asc|desc))?\s*", re.IGNORECASE)
-ROUTES = {kind.path.lower(): kind for kind in KINDS.values() if kind.parent is None}
-STATUS_KIND = KINDS["status"]
+#: (path segments, kind), longest first, so /company/companies/statuses is not read as a
+#: company; "{board}" and "{ticket}" stand for the parent record's id.
+ROUTES = sorted(
+    ((tuple(kind.path.strip("/").lower().split("/")), kind) for kind in KINDS.values()),
+    key=lambda route: -len(route[0]),
+)
+PARENT_SEGMENTS = {"{board}": "board", "{ticket}": "ticket"}
 TICKET_KIND = KINDS["ticket"]
-NOTE_KIND = KINDS["ticketNote"]
 #: Time entries charged to these show on the ticket (allNotes).
 TICKET_CHARGE_TYPES = ("ServiceTicket", "ProjectTicket")
 
@@ -218,27 +223,15 @@ class PsaSimulator:
     def _route(self, request: _Request) -> PsaAnswer:
         parts = [part for part in request.path.split("/") if part]
         lowered = [part.lower() for part in parts]
-        parent: int | None = None
-        if lowered[:2] == ["service", "boards"] and len(parts) >= 4 and lowered[3] == "statuses":
-            kind, rest = STATUS_KIND, parts[4:]
-            parent = _whole_number(parts[2], "board id")
-            if self.fetch("board", parent) is None:
-                raise not_found(f"Board with id {parent} was not found")
-        elif lowered[:2] == ["service", "tickets"] and lowered[3:4] in (["notes"], ["allnotes"]):
-            parent = _whole_number(parts[2], "ticket id")
-            self._require(TICKET_KIND, parent)
-            if lowered[3] == "allnotes":
-                if len(parts) > 4:
-                    raise not_found(f"No API resource at /{'/'.join(parts)}")
-                if request.method != "GET":
-                    raise PsaError(405, "MethodNotAllowed", "allNotes is read-only")
-                return self._all_notes(parent, request)
-            kind, rest = NOTE_KIND, parts[4:]
-        else:
-            kind = ROUTES.get("/" + "/".join(lowered[:2]))
-            rest = parts[2:]
-        if kind is None:
-            raise not_found(f"No API resource at /{'/'.join(parts)}")
+        if lowered[:2] == ["service", "tickets"] and lowered[3:4] == ["allnotes"]:
+            ticket_id = _whole_number(parts[2], "ticket id")
+            self._require(TICKET_KIND, ticket_id)
+            if len(parts) > 4:
+                raise not_found(f"No API resource at /{'/'.join(parts)}")
+            if request.method != "GET":
+                raise PsaError(405, "MethodNotAllowed", "allNotes is read-only")
+            return self._all_notes(ticket_id, request)
+        kind, parent, rest = self._match(parts)
         if not rest:
             if request.method == "GET":
                 return self._list(kind, request, parent)
@@ -258,6 +251,26 @@ class PsaSimulator:
         else:
             raise not_found(f"No API resource at /{'/'.join(parts)}")
         raise PsaError(405, "MethodNotAllowed", f"{request.method} is not allowed here")
+
+    def _match(self, parts: list[str]) -> tuple[Kind, int | None, list[str]]:
+        """The kind a path names, its parent's id when it lives under one (a board's
+        statuses, a ticket's notes), and the rest."""
+        lowered = [part.lower() for part in parts]
+        for segments, kind in ROUTES:
+            head = lowered[: len(segments)]
+            if len(head) < len(segments) or any(
+                want != got
+                for want, got in zip(segments, head, strict=True)
+                if want not in PARENT_SEGMENTS
+            ):
+                continue
+            parent = None
+            for placeholder, parent_kind in PARENT_SEGMENTS.items():
+                if placeholder in segments:
+                    parent = _whole_number(parts[segments.index(placeholder)], f"{parent_kind} id")
+                    self._require(KINDS[parent_kind], parent)
+            return kind, parent, parts[len(segments) :]
+        raise not_found(f"No API resource at /{'/'.join(parts)}")
 
     # -- reads -------------------------------------------------------------------------
 
@@ -498,7 +511,8 @@ class _Request:
 
 
 def _missing(kind: Kind, record_id: int) -> PsaError:
-    return not_found(f"{kind.name[:1].upper()}{kind.name[1:]} with id {record_id} was not found")
+    label = re.sub(r"(?<!^)(?=[A-Z])", " ", kind.name).lower().capitalize()
+    return not_found(f"{label} with id {record_id} was not found")
 
 
 def _parent_id(kind: Kind, record: dict) -> int | None:

@@ -4,7 +4,14 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from psaportal.sandbox.server import SandboxApp, SandboxServer, config_from_options
+from psaportal.sandbox.server import (
+    DEFAULT_TOKEN,
+    DEFAULT_WORKSPACE_KEY,
+    DEFAULT_WORKSPACE_SECRET,
+    SandboxApp,
+    SandboxServer,
+    config_from_options,
+)
 
 SCALE_OPTIONS = (
     "companies", "contacts", "members", "tickets", "projects", "opportunities",
@@ -18,9 +25,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--token", default="sandbox-token", help="accepted bearer token")
-        parser.add_argument("--workspace-key", default="sandbox-workspace")
-        parser.add_argument("--workspace-secret", default="sandbox-secret")
+        parser.add_argument("--token", default=DEFAULT_TOKEN, help="accepted bearer token")
+        parser.add_argument("--workspace-key", default=DEFAULT_WORKSPACE_KEY)
+        parser.add_argument("--workspace-secret", default=DEFAULT_WORKSPACE_SECRET)
         parser.add_argument("--build-seconds", type=float, default=1.5,
                             help="how long a new connection stays BUILDING")  # fmt: skip
         parser.add_argument(
