@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/new/", change_views.ticket_create, name="ticket_create"),
     path("tickets/bulk/", change_views.bulk_edit, name="bulk_edit"),
     path("tickets/<int:psa_id>/time/", change_views.time_log, name="time_log"),
+    path("tickets/<int:psa_id>/row/edit/", change_views.ticket_row_edit, name="ticket_row_edit"),
     path(
         "tickets/new/contacts/",
         change_views.ticket_create_contacts,
@@ -37,6 +38,7 @@ urlpatterns = [
         name="saved_view_delete",
     ),
     path("<record_kind:kind>/<int:psa_id>/", views.record_detail, name="detail"),
+    path("<record_kind:kind>/<int:psa_id>/row/", views.record_row, name="row"),
     path("<record_kind:kind>/<int:psa_id>/refresh/", views.detail_refresh, name="detail_refresh"),
     path("<record_kind:kind>/<int:psa_id>/edit/", change_views.record_edit, name="edit"),
 ]
