@@ -120,6 +120,8 @@ def test_a_colleagues_edit_of_the_same_field_is_a_conflict(
     technician_client, record_of, psa, django_capture_on_commit_callbacks
 ):
     kind, contact = record_of("contacts")
+    page = technician_client.get(reverse("records:edit", args=["contacts", contact["id"]]))
+    assert f"{contact['firstName']} {contact['lastName']}" in page.content.decode()
     data = opened_form(technician_client, kind, contact)
     psa("PATCH", kind.record_path(contact["id"]),
         json=[{"op": "replace", "path": "title", "value": "Colleague's title"}])  # fmt: skip

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import connection as db_connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -263,9 +264,7 @@ def test_a_user_without_a_role_may_neither_open_nor_save_the_row(
     assert not PendingChange.objects.exists()
 
 
-def test_the_post_needs_the_csrf_token(technician, tickets, client_for):
-    from django.test import Client
-
+def test_the_post_needs_the_csrf_token(technician, tickets):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(technician)
     data = {"status": str(other_status(tickets[0]).psa_id)}

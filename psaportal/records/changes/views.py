@@ -80,12 +80,22 @@ def record_edit(request, kind: registry.RecordKind, psa_id: int, connection):
     context = {
         "kind": kind,
         "psa_id": psa_id,
-        "title": document.data.get("summary") or document.data.get("name") or f"#{psa_id}",
+        "title": _record_title(document.data) or f"#{psa_id}",
         "form": form,
         "detail_url": detail_url,
         "earlier_rows": selectors.change_rows([earlier]) if earlier else [],
     }
     return render(request, "records/edit.html", context)
+
+
+def _record_title(record: dict) -> str:
+    """What a record is called: a ticket's summary, a name, or a contact's two names."""
+    names = (record.get("firstName"), record.get("lastName"))
+    return (
+        record.get("summary")
+        or record.get("name")
+        or " ".join(name for name in names if isinstance(name, str) and name)
+    )
 
 
 def _back(request, change: PendingChange):
