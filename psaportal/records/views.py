@@ -122,7 +122,7 @@ def render_row(request, *, connection, kind: registry.RecordKind, psa_id: int, s
         # Gone from the mirror: the row says so (htmx does not swap a 404).
         return render(request, "records/list.html#row-gone", {"kind": kind, "psa_id": psa_id})
     rows_html = change_rows.list_rows_html(
-        connection=connection, kind=kind, rows=[row], user=request.user
+        connection=connection, kind=kind, rows=[row], user=request.user, poll=True
     )
     return HttpResponse(rows_html, status=status)
 

@@ -1,10 +1,10 @@
 """List rows that show the outbox: a record with an open change is marked in its row.
 
-A change on its way (pending, being sent) shows the values it sets, marked "pending", and
-the row asks for itself again every few seconds until the change is applied (the fresh row
-has no poller, so the polling ends with it); a failed or conflicting change is marked with
-a link to it on the record's page. Tickets' rows also offer the inline edit of status,
-priority and owner (``TicketRowForm``).
+A change on its way (pending, being sent) shows the values it sets, marked "pending"; a row
+swapped in after an inline edit asks for itself again every few seconds until the change is
+applied (the fresh row has no poller, so the polling ends with it); a failed or conflicting
+change is marked with a link to it on the record's page. Tickets' rows also offer the
+inline edit of status, priority and owner (``TicketRowForm``).
 """
 
 from __future__ import annotations
@@ -53,8 +53,13 @@ def row_dom_id(kind: registry.RecordKind, psa_id: int) -> str:
     return f"{kind.key}-row-{int(psa_id)}"
 
 
-def list_rows_html(*, connection, kind: registry.RecordKind, rows: list[dict], user) -> SafeString:
-    """The ``<tr>`` rows of a list page (or of one row swapped by HTMX)."""
+def list_rows_html(
+    *, connection, kind: registry.RecordKind, rows: list[dict], user, poll: bool = False
+) -> SafeString:
+    """The ``<tr>`` rows of a list page, or (``poll``) one row swapped in by HTMX after an
+    inline edit, which asks for itself again while its change is on its way. (A whole page
+    of polling rows after a bulk edit would be a request per row every few seconds; the
+    bulk edit's progress reloads the list instead.)"""
     editable = inline_editable(kind, user)
     names = [column.name for column in kind.columns]
     prefix = list_url(kind_key=kind.key)
@@ -68,7 +73,7 @@ def list_rows_html(*, connection, kind: registry.RecordKind, rows: list[dict], u
 
     def last_cell(psa_id: int) -> str:
         change = changes.get(psa_id)
-        parts = [_mark(kind, psa_id, change)] if change else []
+        parts = [_mark(kind, psa_id, change, poll=poll)] if change else []
         if editable:
             parts.append(_edit_link(psa_id))
         return " ".join(parts)
@@ -84,14 +89,14 @@ def list_rows_html(*, connection, kind: registry.RecordKind, rows: list[dict], u
     )
 
 
-def _mark(kind: registry.RecordKind, psa_id: int, change: PendingChange) -> str:
+def _mark(kind: registry.RecordKind, psa_id: int, change: PendingChange, *, poll: bool) -> str:
     where = reverse("records:detail", args=[kind.key, psa_id]) + f"#change-{change.pk}"
     word = MARK_WORDS[change.status]
     mark = (
         f'<a href="{html.escape(where)}" class="badge badge-{change.status}" '
         f'title="Change #{change.pk}: {word}">{word}</a>'
     )
-    if change.status in ON_ITS_WAY:
+    if poll and change.status in ON_ITS_WAY:
         row_url = reverse("records:row", args=[kind.key, psa_id])
         mark += (
             f'<span hx-get="{html.escape(row_url)}" hx-trigger="every {POLL_EVERY}" '
