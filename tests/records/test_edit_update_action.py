@@ -111,3 +111,23 @@ def test_a_ticket_gone_from_the_psa_fails_the_change_in_words(
     change.refresh_from_db()
     assert change.status == Status.FAILED
     assert change.error == "This ticket no longer exists in the PSA."
+
+
+def test_an_update_action_asking_for_other_input_is_refused_not_guessed(
+    technician_client, ticket, psa_connection, sandbox, monkeypatch,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    # As if the connector's update-ticket had been rebuilt with another input.
+    action = {"id": "act-1", "key": "update-ticket", "inputSchema": {
+        "type": "object", "required": ["ticketId", "patch"],
+        "properties": {"ticketId": {"type": "integer"}, "patch": {"type": "array"}},
+    }}  # fmt: skip
+    monkeypatch.setitem(services._ACTIONS, (psa_connection.membrane_id, "update-ticket"), action)
+    before = sandbox.stats()
+
+    edit(technician_client, django_capture_on_commit_callbacks, ticket, summary="Not sent")
+
+    change = PendingChange.objects.get()
+    assert change.status == Status.FAILED
+    assert "asks for input this portal does not know (patch, ticketId)" in change.error
+    assert sandbox.stats()["action_runs"] == before["action_runs"]
