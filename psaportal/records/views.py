@@ -116,7 +116,8 @@ def record_row(request, kind: registry.RecordKind, psa_id: int, connection):
     return render_row(request, connection=connection, kind=kind, psa_id=psa_id)
 
 
-def render_row(request, *, connection, kind: registry.RecordKind, psa_id: int, status=200):
+def render_row(request, *, connection, kind: registry.RecordKind, psa_id: int):
+    """The record's list row (``<tr>``), polling while its change is on its way."""
     row = selectors.record_row(connection=connection, kind=kind, psa_id=psa_id)
     if row is None:
         # Gone from the mirror: the row says so (htmx does not swap a 404).
@@ -124,7 +125,7 @@ def render_row(request, *, connection, kind: registry.RecordKind, psa_id: int, s
     rows_html = change_rows.list_rows_html(
         connection=connection, kind=kind, rows=[row], user=request.user, poll=True
     )
-    return HttpResponse(rows_html, status=status)
+    return HttpResponse(rows_html)
 
 
 @require_POST

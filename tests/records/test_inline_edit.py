@@ -309,3 +309,10 @@ def test_a_priority_and_owner_change_is_sent_together(
     assert (now["priority"]["id"], now["owner"]["id"]) == (priority.psa_id, owner)
     row = technician_client.get(row_url(ticket), headers=HTMX).content.decode()
     assert f"<td>{priority.name}</td>" in row and f"<td>{now['owner']['identifier']}</td>" in row
+
+
+def test_a_row_gone_from_the_mirror_says_so(technician_client, tickets):
+    url = reverse("records:row", args=["tickets", 987654])
+    response = technician_client.get(url, headers=HTMX)
+    assert response.status_code == 200  # htmx swaps it in
+    assert "This ticket is no longer in the mirror." in response.content.decode()
