@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.utils import timezone
@@ -85,16 +86,29 @@ def _list_item(item):
 
 
 def table_rows(
-    *, url_prefix: str, rows: list[dict], names: list[str], select_form: str = ""
+    *,
+    url_prefix: str,
+    rows: list[dict],
+    names: list[str],
+    select_form: str = "",
+    row_id: str = "",
+    cell_notes: dict[int, dict[str, str]] | None = None,
+    last_cell: Callable[[int], str] | None = None,
 ) -> SafeString:
     """Table rows (``<tr>``) for ``rows``: the first column links to the record at
     ``url_prefix`` + its psa_id, each other column is a cell. With ``select_form``, each
-    row starts with a checkbox (``ids``) that belongs to that form."""
+    row starts with a checkbox (``ids``) that belongs to that form. With ``row_id``, each
+    row has the id ``row_id`` + its psa_id (for HTMX swaps). ``cell_notes``: HTML put
+    after a cell's value (psa_id → column → HTML); ``last_cell``: the HTML of a last cell
+    for a psa_id. Both are trusted HTML, escaped by their makers."""
     tz = timezone.get_current_timezone()
     parts = []
     for row in rows:
-        first, *others = (html.escape(display_value(row[name], tz)) for name in names)
         psa_id = int(row["psa_id"])
+        notes = (cell_notes or {}).get(psa_id, {})
+        first, *others = (
+            html.escape(display_value(row[name], tz)) + notes.get(name, "") for name in names
+        )
         url = html.escape(f"{url_prefix}{psa_id}/")
         cells = "".join(f"<td>{cell}</td>" for cell in others)
         select = (
@@ -103,7 +117,9 @@ def table_rows(
             if select_form
             else ""
         )
-        parts.append(f'<tr>{select}<td><a href="{url}">{first}</a></td>{cells}</tr>')
+        last = f'<td class="row-actions">{last_cell(psa_id)}</td>' if last_cell else ""
+        attrs = f' id="{html.escape(row_id)}{psa_id}"' if row_id else ""
+        parts.append(f'<tr{attrs}>{select}<td><a href="{url}">{first}</a></td>{cells}{last}</tr>')
     return mark_safe("\n".join(parts))
 
 

@@ -226,6 +226,13 @@ KINDS: tuple[RecordKind, ...] = (
             Related("projects", "company_id", "Projects"),
             Related("opportunities", "company_id", "Opportunities"),
         ),
+        editable_fields=(
+            EditableField("name", "Name", "text", model_field="name", required=True),
+            EditableField("phoneNumber", "Phone", "text", model_field="phone_number"),
+            EditableField("website", "Website", "text"),
+            EditableField("addressLine1", "Address", "text"),
+            EditableField("city", "City", "text", model_field="city"),
+        ),
     ),
     RecordKind(
         key="contacts",
@@ -251,6 +258,14 @@ KINDS: tuple[RecordKind, ...] = (
             "Communication": ("communicationItems",),
             "History": INFO_SECTION,
         },
+        editable_fields=(
+            # The PSA refuses a contact without a first name.
+            EditableField(
+                "firstName", "First name", "text", model_field="first_name", required=True
+            ),
+            EditableField("lastName", "Last name", "text", model_field="last_name"),
+            EditableField("title", "Title", "text", model_field="title"),
+        ),
     ),
     RecordKind(
         key="projects",
@@ -295,6 +310,15 @@ KINDS: tuple[RecordKind, ...] = (
         related=(
             Related("time_entries", "project_id", "Time entries"),
             Related("products", "project_id", "Products"),
+        ),
+        editable_fields=(
+            EditableField("name", "Name", "text", model_field="name", required=True),
+            EditableField("manager", "Manager", "reference", "members", "manager_identifier"),
+            # Required on create, so never removed by an edit.
+            EditableField(
+                "estimatedEnd", "Estimated end", "date", model_field="estimated_end", required=True
+            ),
+            EditableField("budgetHours", "Budget hours", "number"),
         ),
     ),
     RecordKind(
@@ -341,6 +365,27 @@ KINDS: tuple[RecordKind, ...] = (
             "History": INFO_SECTION,
         },
         related=(Related("products", "opportunity_id", "Products"),),
+        editable_fields=(
+            EditableField("name", "Name", "text", model_field="name", required=True),
+            EditableField(
+                "primarySalesRep",
+                "Sales rep",
+                "reference",
+                "members",
+                "sales_rep_identifier",
+                required=True,
+            ),
+            # "Required On Updates" in the PSA's API.
+            EditableField(
+                "expectedCloseDate",
+                "Expected close",
+                "date",
+                model_field="expected_close_date",
+                required=True,
+            ),
+            EditableField("source", "Source", "text"),
+            EditableField("notes", "Notes", "textarea"),
+        ),
     ),
     RecordKind(
         key="time_entries",
@@ -491,6 +536,18 @@ KINDS: tuple[RecordKind, ...] = (
             "Notes": ("lastLoginName", "notes"),
             "History": INFO_SECTION,
         },
+        editable_fields=(
+            EditableField("name", "Name", "text", model_field="name", required=True),
+            EditableField("serialNumber", "Serial number", "text", model_field="serial_number"),
+            EditableField("ipAddress", "IP address", "text", model_field="ip_address"),
+            EditableField(
+                "warrantyExpirationDate",
+                "Warranty ends",
+                "date",
+                model_field="warranty_expiration_date",
+            ),
+            EditableField("notes", "Notes", "textarea"),
+        ),
     ),
     # -- lookups ---------------------------------------------------------------------
     RecordKind(

@@ -22,8 +22,8 @@ from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from psaportal.accounts import roles
 from psaportal.records import registry, search
+from psaportal.records.changes import rows as change_rows
 from psaportal.records.display import field_label, options_html, table_rows, value_at
 from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
 from psaportal.records.models import (
@@ -163,6 +163,13 @@ def record_list_page(*, connection, kind: registry.RecordKind, state: ListState)
     return paginate(queryset=queryset, page=state.page, page_size=state.page_size)
 
 
+def record_row(*, connection, kind: registry.RecordKind, psa_id: int) -> dict | None:
+    """One record as a list row (psa_id and the kind's columns), or None."""
+    columns = list(dict.fromkeys(["psa_id", *(column.name for column in kind.columns)]))
+    rows = kind.model.objects.filter(connection=connection, psa_id=psa_id).values(*columns)
+    return rows.first()
+
+
 def last_synced_at(*, connection, kind: registry.RecordKind) -> datetime.datetime | None:
     """When a sync (full or incremental) of this kind last finished, or None."""
     sync_state = SyncState.objects.filter(connection=connection, kind=kind.key).first()
@@ -244,7 +251,7 @@ def record_list_context(
         state = replace(state, page=page.number)
     kind_list_url = list_url(kind_key=kind.key)
     # Tickets can be changed many at once by whoever may edit them: each row gets a checkbox.
-    bulk = kind.key == "tickets" and user.has_perm(roles.EDIT_RECORDS)
+    bulk = change_rows.inline_editable(kind, user)
     return {
         "bulk": bulk,
         "kind": kind,
@@ -254,12 +261,10 @@ def record_list_context(
         "notices": notices,
         "page": page,
         "rows": page.rows,
-        "rows_html": table_rows(
-            url_prefix=kind_list_url,
-            rows=page.rows,
-            names=[column.name for column in kind.columns],
-            select_form="bulk-form" if bulk else "",
+        "rows_html": change_rows.list_rows_html(
+            connection=connection, kind=kind, rows=page.rows, user=user
         ),
+        "row_marks": change_rows.has_row_marks(kind),
         "columns": _column_headers(kind=kind, state=state),
         # A callable: only the full page reads it, so the rows fragment skips the choices.
         "filter_fields": functools.partial(

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/<int:psa_id>/notes/", note_views.ticket_notes, name="ticket_notes"),
     path("tickets/<int:psa_id>/notes/refresh/", note_views.notes_refresh, name="notes_refresh"),
     path("tickets/<int:psa_id>/notes/new/", note_views.note_add, name="note_add"),
+    path("tickets/<int:psa_id>/row/edit/", change_views.ticket_row_edit, name="ticket_row_edit"),
     path(
         "tickets/new/contacts/",
         change_views.ticket_create_contacts,
@@ -42,6 +43,7 @@ urlpatterns = [
         name="saved_view_delete",
     ),
     path("<record_kind:kind>/<int:psa_id>/", views.record_detail, name="detail"),
+    path("<record_kind:kind>/<int:psa_id>/row/", views.record_row, name="row"),
     path("<record_kind:kind>/<int:psa_id>/refresh/", views.detail_refresh, name="detail_refresh"),
     path("<record_kind:kind>/<int:psa_id>/edit/", change_views.record_edit, name="edit"),
 ]

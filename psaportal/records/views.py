@@ -13,7 +13,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from psaportal.connections.decorators import require_connection
 from psaportal.htmx import partial_wanted
 from psaportal.jobs.views import job_started
 from psaportal.records import export, registry, saved_views, selectors
+from psaportal.records.changes import rows as change_rows
 from psaportal.records.changes import selectors as change_selectors
 from psaportal.records.changes.forms import BulkEditForm
 from psaportal.records.forms import ListQueryForm, SavedViewForm
@@ -106,6 +107,28 @@ def record_detail(request, kind: registry.RecordKind, psa_id: int, connection):
     if kind.key == "tickets":
         context.update(notes_context(request=request, connection=connection, psa_id=psa_id))
     return render(request, "records/detail.html", context)
+
+
+@require_GET
+@permission_required(roles.VIEW_RECORDS, raise_exception=True)
+@require_connection
+def record_row(request, kind: registry.RecordKind, psa_id: int, connection):
+    """One row of the list, as HTMX swaps it in (a row with a change on its way polls it)."""
+    if not partial_wanted(request):
+        return redirect("records:detail", kind=kind.key, psa_id=psa_id)
+    return render_row(request, connection=connection, kind=kind, psa_id=psa_id)
+
+
+def render_row(request, *, connection, kind: registry.RecordKind, psa_id: int):
+    """The record's list row (``<tr>``), polling while its change is on its way."""
+    row = selectors.record_row(connection=connection, kind=kind, psa_id=psa_id)
+    if row is None:
+        # Gone from the mirror: the row says so (htmx does not swap a 404).
+        return render(request, "records/list.html#row-gone", {"kind": kind, "psa_id": psa_id})
+    rows_html = change_rows.list_rows_html(
+        connection=connection, kind=kind, rows=[row], user=request.user, poll=True
+    )
+    return HttpResponse(rows_html)
 
 
 @require_POST

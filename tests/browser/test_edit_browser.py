@@ -4,7 +4,7 @@ bulk change from the list (tasks run in-process, as on the embedded default)."""
 import pytest
 from playwright.sync_api import expect
 
-from psaportal.records.models import Priority
+from psaportal.records.models import BoardStatus, PendingChange, Priority
 from tests.records.mirror_rows import mirror
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,3 +59,57 @@ def test_technician_changes_the_priority_of_ticked_tickets(
     for ticket in tickets[:2]:
         now = psa_ticket(membrane_client, ready_connection, ticket["id"])
         assert now["priority"]["id"] == priority.psa_id
+
+
+@pytest.fixture
+def board_statuses(psa_connection, membrane_client, ready_connection, tickets):
+    """The statuses of the tickets' boards, mirrored (the row's status choices)."""
+    for board_id in {ticket["board"]["id"] for ticket in tickets}:
+        statuses = membrane_client.proxy(
+            ready_connection["id"], "GET", f"/service/boards/{board_id}/statuses"
+        ).json()
+        mirror(psa_connection, "statuses", statuses)
+
+
+def test_technician_changes_a_status_in_the_list_row_and_sees_it_applied(
+    login_page, technician, live_server, tickets, board_statuses, membrane_client,
+    ready_connection,
+):  # fmt: skip
+    ticket = tickets[0]
+    status = (
+        BoardStatus.objects.filter(board_id=ticket["board"]["id"])
+        .exclude(psa_id=ticket["status"]["id"])
+        .order_by("-psa_id")
+        .first()
+    )
+    page = login_page(technician)
+    page.goto(f"{live_server.url}/records/tickets/")
+    row = page.locator(f"#tickets-row-{ticket['id']}")
+    row.get_by_role("link", name=f"Edit #{ticket['id']} in the list").click()
+    status_choice = page.get_by_label(f"Status of #{ticket['id']}")
+    expect(status_choice).to_be_focused()  # ready for the keyboard
+    status_choice.select_option(str(status.psa_id))
+    row.get_by_role("button", name="Save").click()
+
+    expect(row.locator("select")).to_have_count(0)  # the row is swapped back
+    # Pending first ("Resolved pending"), then the confirmed value once applied.
+    expect(row.get_by_role("cell", name=status.name, exact=True)).to_be_visible()
+    expect(row.locator(".badge")).to_have_count(0)
+    now = psa_ticket(membrane_client, ready_connection, ticket["id"])
+    assert now["status"]["id"] == status.psa_id
+    assert PendingChange.objects.get().status == PendingChange.Status.APPLIED
+
+
+def test_escape_puts_the_row_back_unchanged(login_page, technician, live_server, tickets,
+                                            board_statuses):  # fmt: skip
+    ticket = tickets[1]
+    page = login_page(technician)
+    page.goto(f"{live_server.url}/records/tickets/")
+    row = page.locator(f"#tickets-row-{ticket['id']}")
+    row.get_by_role("link", name=f"Edit #{ticket['id']} in the list").click()
+    expect(page.get_by_label(f"Status of #{ticket['id']}")).to_be_focused()
+    page.keyboard.press("Escape")
+
+    expect(row.locator("select")).to_have_count(0)
+    expect(row.get_by_role("cell", name=ticket["status"]["name"], exact=True)).to_be_visible()
+    assert not PendingChange.objects.exists()

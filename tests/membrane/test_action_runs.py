@@ -115,3 +115,37 @@ def test_an_action_is_found_by_id_or_key(membrane_client, ready_connection):
     by_id = membrane_client.get_action(action["id"], wait=True, timeout=5)
     assert by_id == membrane_client.get_action("update-ticket")
     assert by_id["inputSchema"]["required"] == ["id", "operations"]
+
+
+@pytest.fixture
+def fresh_psa(sandbox, ready_connection):
+    """The PSA's data as seeded (an earlier test may have changed a ticket)."""
+    sandbox.reset(connections=False, psa=True)
+
+
+def test_update_ticket_patches_only_the_given_fields_and_bumps_last_updated(run, fresh_psa):
+    [before] = run("list-tickets", pageSize=1, orderBy="id asc")["records"]
+    updated = run(
+        "update-ticket",
+        id=before["id"],
+        operations=[{"op": "replace", "path": "summary", "value": "Patched by the action"}],
+    )
+    assert updated["summary"] == "Patched by the action"
+    assert updated["status"] == before["status"] and updated["priority"] == before["priority"]
+    assert updated["_info"]["lastUpdated"] > before["_info"]["lastUpdated"]
+    assert run("get-ticket", id=before["id"]) == updated
+
+
+def test_update_ticket_refusals_name_the_field(run, fresh_psa):
+    [ticket] = run("list-tickets", pageSize=1, orderBy="id asc")["records"]
+    with pytest.raises(ActionRunError) as caught:
+        run("update-ticket", id=ticket["id"],
+            operations=[{"op": "replace", "path": "status", "value": {"id": 99999}}])  # fmt: skip
+    assert caught.value.status == 400 and caught.value.retryable is False
+    assert caught.value.psa_error["code"] == "InvalidObject"
+    assert [item["field"] for item in caught.value.psa_error["errors"]] == ["status"]
+    assert run("get-ticket", id=ticket["id"]) == ticket  # nothing written
+    with pytest.raises(ActionRunError) as missing:
+        run("update-ticket", id=987654,
+            operations=[{"op": "replace", "path": "summary", "value": "x"}])  # fmt: skip
+    assert missing.value.status == 404

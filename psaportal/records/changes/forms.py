@@ -17,11 +17,16 @@ from psaportal.records.models import BoardStatus, Company, Contact, Member
 NUMBER_MAX = 10**9
 
 
-def _choices(*, connection, field: registry.EditableField, record: dict) -> list:
-    """The mirrored lookup's records as choices (statuses grouped by their board), and the
-    record's own value even when the lookup is not mirrored yet: keeping it is always valid."""
+def _choices(
+    *, connection, field: registry.EditableField, record: dict, board_id: int | None = None
+) -> list:
+    """The mirrored lookup's records as choices (statuses grouped by their board; only
+    ``board_id``'s when given), and the record's own value even when the lookup is not
+    mirrored yet: keeping it is always valid."""
     lookup = registry.get_kind(field.lookup)
     rows = lookup.model.objects.filter(connection=connection)
+    if lookup.model is BoardStatus and board_id is not None:
+        rows = rows.filter(board_id=board_id)
     if lookup.model is BoardStatus:
         grouped: dict[str, list] = {}
         for status in rows.order_by("board_name", "sort_order", "name"):
@@ -41,12 +46,14 @@ def _choices(*, connection, field: registry.EditableField, record: dict) -> list
     return choices
 
 
-def _form_field(*, connection, field: registry.EditableField, record: dict) -> forms.Field:
+def _form_field(
+    *, connection, field: registry.EditableField, record: dict, board_id: int | None = None
+) -> forms.Field:
     common = {"label": field.label, "required": field.required}
     if field.widget == "reference":
         return forms.TypedChoiceField(
             coerce=int, empty_value=None,
-            choices=_choices(connection=connection, field=field, record=record),
+            choices=_choices(connection=connection, field=field, record=record, board_id=board_id),
             **common,
         )  # fmt: skip
     if field.widget == "date":
@@ -69,25 +76,44 @@ class RecordEditForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    #: The editable fields this form shows (their paths); None: every one of the kind.
+    paths: tuple[str, ...] | None = None
+
     def __init__(
-        self, data=None, *, kind: registry.RecordKind, record: dict, connection, initial=None
+        self,
+        data=None,
+        *,
+        kind: registry.RecordKind,
+        record: dict,
+        connection,
+        initial=None,
+        auto_id="id_%s",
     ):
         self.kind = kind
-        paths = [field.path for field in kind.editable_fields]
+        self.editable = [
+            field
+            for field in kind.editable_fields
+            if self.paths is None or field.path in self.paths
+        ]
+        paths = [field.path for field in self.editable]
         self.seen_values = _posted_seen(data, paths) or {
-            field.path: field_values.value_in(record, field) for field in kind.editable_fields
+            field.path: field_values.value_in(record, field) for field in self.editable
         }
         drawn = {path: self.seen_values[path] for path in paths}
         hidden = {"idempotency_key": uuid.uuid4().hex, "seen": json.dumps(self.seen_values)}
-        super().__init__(data, initial=drawn | hidden | (initial or {}))
-        for field in kind.editable_fields:
-            self.fields[field.path] = _form_field(connection=connection, field=field, record=record)
+        super().__init__(data, initial=drawn | hidden | (initial or {}), auto_id=auto_id)
+        # A status belongs to its board: where the board is not edited too, only its own.
+        board_id = None if "board" in paths else (record.get("board") or {}).get("id")
+        for field in self.editable:
+            self.fields[field.path] = _form_field(
+                connection=connection, field=field, record=record, board_id=board_id
+            )
 
     def changes(self) -> dict:
         """JSON path → the new value, for the fields whose value differs from what was seen."""
         wanted = {
             field.path: field_values.from_form(self.cleaned_data.get(field.path), field)
-            for field in self.kind.editable_fields
+            for field in self.editable
         }
         return {path: value for path, value in wanted.items() if value != self.seen_values[path]}
 
@@ -95,6 +121,31 @@ class RecordEditForm(forms.Form):
         """The PSA's own messages on the fields it named (the rest on the form)."""
         for path, message in field_errors.items():
             self.add_error(path if path in self.fields else None, message)
+
+
+class TicketRowForm(RecordEditForm):
+    """Status, priority and owner of one ticket, edited in its row of the list. The row is
+    not a form element, so the fields name theirs (``form="row-form-<id>"``)."""
+
+    paths = ("status", "priority", "owner")
+
+    def __init__(self, data=None, *, record: dict, connection):
+        psa_id = int(record["id"])
+        super().__init__(
+            data,
+            kind=registry.get_kind("tickets"),
+            record=record,
+            connection=connection,
+            auto_id=f"row{psa_id}_%s",
+        )
+        self.form_id = f"row-form-{psa_id}"
+        for position, path in enumerate(self.paths):
+            attrs = {"form": self.form_id, "aria-label": f"{self.fields[path].label} of #{psa_id}"}
+            if position == 0:
+                attrs["autofocus"] = True
+            self.fields[path].widget.attrs.update(attrs)
+        for name in ("idempotency_key", "seen"):
+            self.fields[name].widget.attrs["form"] = self.form_id
 
 
 def _posted_seen(data, paths: list[str]) -> dict | None:

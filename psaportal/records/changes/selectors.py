@@ -185,3 +185,24 @@ def open_change_counts(*, user) -> dict[str, int]:
         "failed": counts.get(Status.FAILED, 0),
         "conflict": counts.get(Status.CONFLICT, 0),
     }
+
+
+def open_changes_by_record(
+    *, connection, kind: registry.RecordKind, psa_ids: list[int]
+) -> dict[int, PendingChange]:
+    """The newest open change of each of these records that has one (one query)."""
+    changes = (
+        PendingChange.objects.filter(
+            connection=connection,
+            kind=kind.key,
+            psa_id__in=psa_ids,
+            status__in=PendingChange.OPEN,
+            operation=PendingChange.Operation.UPDATE,
+        )
+        .only("pk", "psa_id", "status", "changes")
+        .order_by("psa_id", "-created_at", "-id")
+    )
+    newest: dict[int, PendingChange] = {}
+    for change in changes:
+        newest.setdefault(change.psa_id, change)
+    return newest

@@ -7,7 +7,9 @@ Applying a change, step by step:
 3. For each changed field: already the wanted value → nothing to send; still what the
    user saw → send it; changed by someone else meanwhile → a conflict (unless the user
    chose "apply mine anyway"). Fields nobody else touched merge without asking.
-4. PATCH the operations (JSON Patch) and store the PSA's answer in the mirror.
+4. Send the operations (JSON Patch): through the kind's update action where the connector
+   has one (``update-ticket``), else as a PATCH through the proxy; store the PSA's answer
+   in the mirror.
 A PSA validation error (400) fails the change with the PSA's messages on its fields; a
 passing failure (429, 5xx, no answer) propagates for the task base to retry.
 """
@@ -40,8 +42,8 @@ BULK_READ_BATCH = 200
 #: What the PSA or Membrane answers when it will not do a change (a passing error is
 #: raised again for the task base to retry).
 REFUSALS = (PsaError, ActionRunError, BadRequestError)
-#: Action ids by (connection, action key): found once per process by intent.
-_ACTION_IDS: dict[tuple[str, str], str] = {}
+#: Actions by (connection, action key): found once per process by intent.
+_ACTIONS: dict[tuple[str, str], dict] = {}
 #: A change pending or applying this long without news is sent again by the sweep.
 STALLED_AFTER = timedelta(minutes=10)  # longer than the longest Retry-After honoured
 RESEND_BATCH = 500
@@ -265,8 +267,8 @@ def pending_change_apply(*, change_id: int, current: dict | None = None) -> str:
     membrane_id = change.connection.membrane_id
     if change.operation == PendingChange.Operation.CREATE:
         return _apply_create(change=change, kind=kind, client=client, membrane_id=membrane_id)
-    path = kind.record_path(change.psa_id)
     try:
+        path = kind.record_path(change.psa_id)
         record = current or fetch.record_from_body(client.proxy(membrane_id, "GET", path).json())
         if record is None:
             raise ChangeProblem(f"The PSA did not send {kind.singular} #{change.psa_id}.")
@@ -278,8 +280,11 @@ def pending_change_apply(*, change_id: int, current: dict | None = None) -> str:
             )
             raise ChangeProblem(f"{error} since you opened it. Compare and choose on its page.")
         if operations:
-            answer = client.proxy(membrane_id, "PATCH", path, json=operations).json()
-            record = fetch.record_from_body(answer) or record
+            sent = _send_update(
+                client=client, membrane_id=membrane_id, kind=kind, psa_id=change.psa_id,
+                operations=operations,
+            )  # fmt: skip
+            record = sent or record
     except REFUSALS as error:
         _refused(change, error=error, kind=kind)
     store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
@@ -450,14 +455,46 @@ def _created_earlier(*, change: PendingChange, kind, client, membrane_id: str) -
 
 def _action_id(client, membrane_id: str, key: str) -> str:
     """The id of the connection's action ``key``, found by intent as Membrane advises."""
-    cached = _ACTION_IDS.get((membrane_id, key))
+    return _action(client, membrane_id, key)["id"]
+
+
+def _action(client, membrane_id: str, key: str) -> dict:
+    """The connection's action ``key`` (id, input schema), found by intent as Membrane
+    advises, once per process."""
+    cached = _ACTIONS.get((membrane_id, key))
     if cached:
         return cached
     for action in client.search_actions(connection_id=membrane_id, intent=key.replace("-", " ")):
         if isinstance(action, dict) and action.get("key") == key and action.get("id"):
-            _ACTION_IDS[(membrane_id, key)] = action["id"]
-            return action["id"]
+            _ACTIONS[(membrane_id, key)] = action
+            return action
     raise ChangeProblem(f"Membrane has no {key} action for this connection.")
+
+
+#: What an update action's input holds: the record's id and the JSON Patch operations.
+UPDATE_INPUT = ("id", "operations")
+
+
+def _send_update(*, client, membrane_id: str, kind, psa_id: int, operations: list[dict]):
+    """Send the operations: through the kind's update action where the connector has one
+    (its input: the id and the operations), else as a PATCH through the proxy. Returns the
+    record the PSA sent back (None when the answer holds none)."""
+    if not kind.actions.update:
+        answer = client.proxy(membrane_id, "PATCH", kind.record_path(psa_id), json=operations)
+        return fetch.record_from_body(answer.json())
+    action = _action(client, membrane_id, kind.actions.update)
+    schema = action.get("inputSchema") or {}
+    properties, required = schema.get("properties") or {}, schema.get("required") or []
+    if not set(UPDATE_INPUT) <= set(properties) or not set(required) <= set(UPDATE_INPUT):
+        # Another shape than documented: refuse rather than send a guess.
+        raise ChangeProblem(
+            f"The connector's {kind.actions.update} action asks for input this portal does "
+            f"not know ({', '.join(sorted(required)) or 'none required'})."
+        )
+    answer = client.run_action(
+        action["id"], connection_id=membrane_id, input={"id": psa_id, "operations": operations}
+    )
+    return fetch.record_from_body(answer["output"])
 
 
 def _refused(change: PendingChange, *, error, kind) -> None:
@@ -496,7 +533,7 @@ def _plan(*, change: PendingChange, kind, record: dict) -> tuple[list[dict], lis
 
 
 def _psa_message(error, kind) -> str:
-    if isinstance(error, PsaError) and error.status == 404:
+    if error.status == 404:
         return f"This {kind.singular} no longer exists in the PSA."
     return describe_error(error)
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from psaportal.accounts import roles
 from psaportal.connections.decorators import require_connection
+from psaportal.htmx import partial_wanted
 from psaportal.jobs.views import job_started
 from psaportal.records import registry
 from psaportal.records.changes import selectors, services
@@ -19,12 +20,15 @@ from psaportal.records.changes.forms import (
     BulkEditForm,
     RecordEditForm,
     TicketCreateForm,
+    TicketRowForm,
     TimeEntryForm,
 )
+from psaportal.records.changes.rows import INLINE_FIELDS, row_dom_id
 from psaportal.records.forms import ListQueryForm
 from psaportal.records.list_state import list_url
 from psaportal.records.models import PendingChange, RecordDocument
-from psaportal.records.selectors import record_list
+from psaportal.records.selectors import record_list, record_row
+from psaportal.records.views import render_row
 
 
 def _editable_document(*, connection, kind: registry.RecordKind, psa_id: int) -> RecordDocument:
@@ -76,12 +80,22 @@ def record_edit(request, kind: registry.RecordKind, psa_id: int, connection):
     context = {
         "kind": kind,
         "psa_id": psa_id,
-        "title": document.data.get("summary") or document.data.get("name") or f"#{psa_id}",
+        "title": _record_title(document.data) or f"#{psa_id}",
         "form": form,
         "detail_url": detail_url,
         "earlier_rows": selectors.change_rows([earlier]) if earlier else [],
     }
     return render(request, "records/edit.html", context)
+
+
+def _record_title(record: dict) -> str:
+    """What a record is called: a ticket's summary, a name, or a contact's two names."""
+    names = (record.get("firstName"), record.get("lastName"))
+    return (
+        record.get("summary")
+        or record.get("name")
+        or " ".join(name for name in names if isinstance(name, str) and name)
+    )
 
 
 def _back(request, change: PendingChange):
@@ -232,3 +246,61 @@ def bulk_edit(request, connection):
         result_url=back,
     )
     return job_started(request, job=job, fallback_url=back)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.EDIT_RECORDS, raise_exception=True)
+@require_connection
+def ticket_row_edit(request, psa_id: int, connection):
+    """A ticket's row in the list with its status, priority and owner as choices; saving
+    stores the change in the outbox and swaps the row back in, the new values pending."""
+    kind = registry.get_kind("tickets")
+    document = _editable_document(connection=connection, kind=kind, psa_id=psa_id)
+    if request.method == "GET" and not partial_wanted(request):
+        return redirect("records:edit", kind=kind.key, psa_id=psa_id)
+    form = TicketRowForm(
+        request.POST if request.method == "POST" else None,
+        record=document.data,
+        connection=connection,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if changes:
+            services.pending_change_create(
+                connection=connection,
+                kind=kind,
+                psa_id=psa_id,
+                changes=changes,
+                seen=form.seen_values,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                user=request.user,
+            )
+        if not request.htmx:
+            return redirect("records:list", kind=kind.key)
+        return render_row(request, connection=connection, kind=kind, psa_id=psa_id)
+    row = record_row(connection=connection, kind=kind, psa_id=psa_id) or {"psa_id": psa_id}
+    context = {
+        "kind": kind,
+        "psa_id": psa_id,
+        "dom_id": row_dom_id(kind, psa_id),
+        "form": form,
+        "cells": _row_edit_cells(kind=kind, row=row, form=form),
+        "bulk": True,  # whoever may edit in the row also has the bulk checkboxes
+    }
+    # Bad input (a status that is not one) is refused with its words; the row shows them.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "records/list.html#row-edit", context, status=status)
+
+
+def _row_edit_cells(*, kind: registry.RecordKind, row: dict, form) -> list[dict]:
+    """The row's cells in column order: a choice for each inline field, else the value."""
+    fields_by_column = {column: path for path, (column, _) in INLINE_FIELDS.items()}
+    return [
+        {
+            "field": form[fields_by_column[column.name]]
+            if column.name in fields_by_column
+            else None,
+            "value": row.get(column.name),
+        }
+        for column in kind.columns
+    ]
