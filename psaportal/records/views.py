@@ -13,7 +13,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -24,9 +24,9 @@ from psaportal.connections.decorators import require_connection
 from psaportal.htmx import partial_wanted
 from psaportal.jobs.views import job_started
 from psaportal.records import export, registry, saved_views, selectors
-from psaportal.records.changes import rows as change_rows
 from psaportal.records.changes import selectors as change_selectors
 from psaportal.records.changes.forms import BulkEditForm
+from psaportal.records.changes.views import row_response
 from psaportal.records.forms import ListQueryForm, SavedViewForm
 from psaportal.records.list_state import list_url
 from psaportal.records.notes.views import notes_context
@@ -116,19 +116,7 @@ def record_row(request, kind: registry.RecordKind, psa_id: int, connection):
     """One row of the list, as HTMX swaps it in (a row with a change on its way polls it)."""
     if not partial_wanted(request):
         return redirect("records:detail", kind=kind.key, psa_id=psa_id)
-    return render_row(request, connection=connection, kind=kind, psa_id=psa_id)
-
-
-def render_row(request, *, connection, kind: registry.RecordKind, psa_id: int):
-    """The record's list row (``<tr>``), polling while its change is on its way."""
-    row = selectors.record_row(connection=connection, kind=kind, psa_id=psa_id)
-    if row is None:
-        # Gone from the mirror: the row says so (htmx does not swap a 404).
-        return render(request, "records/list.html#row-gone", {"kind": kind, "psa_id": psa_id})
-    rows_html = change_rows.list_rows_html(
-        connection=connection, kind=kind, rows=[row], user=request.user, poll=True
-    )
-    return HttpResponse(rows_html)
+    return row_response(request, connection=connection, kind=kind, psa_id=psa_id)
 
 
 @require_POST

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,12 +23,11 @@ from psaportal.records.changes.forms import (
     TicketRowForm,
     TimeEntryForm,
 )
-from psaportal.records.changes.rows import INLINE_FIELDS, row_dom_id
+from psaportal.records.changes.rows import INLINE_FIELDS, list_rows_html, row_dom_id
 from psaportal.records.forms import ListQueryForm
 from psaportal.records.list_state import list_url
 from psaportal.records.models import PendingChange, RecordDocument
 from psaportal.records.selectors import record_list, record_row
-from psaportal.records.views import render_row
 
 
 def _editable_document(*, connection, kind: registry.RecordKind, psa_id: int) -> RecordDocument:
@@ -277,7 +276,7 @@ def ticket_row_edit(request, psa_id: int, connection):
             )
         if not request.htmx:
             return redirect("records:list", kind=kind.key)
-        return render_row(request, connection=connection, kind=kind, psa_id=psa_id)
+        return row_response(request, connection=connection, kind=kind, psa_id=psa_id)
     row = record_row(connection=connection, kind=kind, psa_id=psa_id) or {"psa_id": psa_id}
     context = {
         "kind": kind,
@@ -304,3 +303,15 @@ def _row_edit_cells(*, kind: registry.RecordKind, row: dict, form) -> list[dict]
         }
         for column in kind.columns
     ]
+
+
+def row_response(request, *, connection, kind: registry.RecordKind, psa_id: int):
+    """The record's list row (``<tr>``), polling while its change is on its way."""
+    row = record_row(connection=connection, kind=kind, psa_id=psa_id)
+    if row is None:
+        # Gone from the mirror: the row says so (htmx does not swap a 404).
+        return render(request, "records/list.html#row-gone", {"kind": kind, "psa_id": psa_id})
+    rows_html = list_rows_html(
+        connection=connection, kind=kind, rows=[row], user=request.user, poll=True
+    )
+    return HttpResponse(rows_html)
