@@ -6,7 +6,8 @@ a throw-away database `psaportal_bench_edits` is created and dropped), a Celery 
 sandbox over HTTP. The mirror is first filled by a full sync of every kind.
 
 - bulk_edit_tickets_per_s: the bulk edit form (POST, as a technician) setting the status of
-  500 tickets of one board (open or closed), timed from the POST to the last change applied in the PSA;
+  500 tickets of one board (open or closed), timed from the POST to the last change applied
+  in the PSA (the PSA's write count checked: one per ticket);
 - edit_apply_median_ms / edit_apply_p95_ms: one ticket's edit form POSTed (a new summary),
   timed to the change applied in the PSA and the new summary in the mirror; 100 edits of
   different tickets, one after the other.
@@ -27,7 +28,6 @@ import time
 from bench_records import (
     APP_URL,
     _admin_sql,
-    _base_env,
     _celery_worker,
     _child_env,
     _migrate,
