@@ -229,10 +229,9 @@ def child_edits() -> dict:
         if response.status_code != 302:
             raise SystemExit(f"the edit answered {response.status_code}")
         _wait_for(
-            lambda change=change, mirrored=mirrored: change.filter(
-                status=PendingChange.Status.APPLIED
-            ).exists()
-            and mirrored.exists(),
+            lambda change=change, mirrored=mirrored: (
+                change.filter(status=PendingChange.Status.APPLIED).exists() and mirrored.exists()
+            ),
             f"the edit of ticket {psa_id}",
         )
         timings.append((time.perf_counter() - started) * 1000)
