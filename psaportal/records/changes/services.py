@@ -273,7 +273,7 @@ def pending_change_apply(*, change_id: int, job_id: int | None = None) -> str:
     )
     change = PendingChange.objects.select_related("connection").filter(pk=change_id).first()
     if not claimed or change is None:
-        return "Nothing to do: this change is no longer waiting."
+        return "Nothing to do: this change is no longer waiting, or a later job sends it."
     kind = registry.get_kind(change.kind)
     client = membrane_client()
     membrane_id = change.connection.membrane_id
