@@ -229,6 +229,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks are acknowledged when they end (acks_late): one whose worker process dies is handed
+# out again at once (reject_on_worker_lost); one whose whole worker is lost (SIGKILL, the
+# machine gone) waits in Redis this long, then goes to a live worker. Longer than a task may
+# run plus the longest retry countdown (a countdown's message is held unacked too), or a
+# task still under way is handed out twice. Edits left behind are also resent, sooner, by
+# the stalled-change sweep (records.changes.services.STALLED_AFTER).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 3600),
+    # Look for such messages every 10 s, not kombu's every 100 s.
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Every task: stopped politely after the soft limit, killed after the hard one (prefork pool).
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("TASK_SOFT_TIME_LIMIT_SECONDS", 120)

@@ -1,5 +1,7 @@
 """Starting background work and reporting its progress, always through the Job row."""
 
+from functools import partial
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,15 +16,20 @@ class JobProblem(Exception):
     """A failure in words the user can act on; it becomes the job's error as it is."""
 
 
-def job_start(*, kind: str, label: str, user, task, args=(), result_url="") -> Job:
-    """Create a queued Job and send `task(job.id, *args)` once the row is committed."""
+def job_start(
+    *, kind: str, label: str, user, task, args=(), result_url="", parts: list | None = None
+) -> Job:
+    """Create a queued Job and send `task(job.id, *args)` once the row is committed. With
+    ``parts`` (argument tuples), `task(job.id, *part)` for each instead: work split for the
+    worker processes to share."""
     job = Job.objects.create(
         kind=kind,
         label=label,
         result_url=result_url,
         started_by=user if user is not None and user.is_authenticated else None,
     )
-    transaction.on_commit(lambda: dispatch.send(task, job.id, *args))
+    for part in [args] if parts is None else parts:
+        transaction.on_commit(partial(dispatch.send, task, job.id, *part))
     return job
 
 

@@ -157,14 +157,20 @@ class SandboxApp:
 
     def reset_stats(self) -> None:
         with self._stats_lock:
+            # psa_writes: changes the PSA made (2xx to a POST, PUT, PATCH or DELETE), by the
+            # proxy or an action, so a test can prove an edit landed exactly once.
             self.stats = {"api_requests": 0, "psa_requests": 0, "proxy_requests": 0,
-                          "action_runs": 0}  # fmt: skip
+                          "action_runs": 0, "psa_writes": 0}  # fmt: skip
         self.faults.reset_counters()
 
     def count(self, *names: str) -> None:
         with self._stats_lock:
             for name in names:
                 self.stats[name] += 1
+
+    def count_write(self, method: str, status: int) -> None:
+        if method.upper() != "GET" and 200 <= status < 300:
+            self.count("psa_writes")
 
     # -- routing ---------------------------------------------------------------------
 
@@ -400,6 +406,7 @@ class SandboxApp:
         answer = self.psa.handle(
             method=call.method, path=call.path, query=call.query, body=call.body,
         )  # fmt: skip
+        self.count_write(call.method, answer.status)
         psa_body = _decode_json(answer.body)
         if 200 <= answer.status < 300:
             output = catalog.build_output(action, psa_body, answer.headers)
@@ -448,6 +455,7 @@ class SandboxApp:
             body=request.body or None,
             headers={"pagination-type": request.headers.get("pagination-type", "")},
         )  # fmt: skip
+        self.count_write(request.method, answer.status)
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
         content_type = headers.pop("Content-Type", None) or headers.pop("content-type", None)
         body = answer.body

@@ -28,6 +28,7 @@ from psaportal.connections.client import describe_error, membrane_client
 from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
+from psaportal.jobs.services import UNFINISHED
 from psaportal.membrane import ActionRunError, BadRequestError, PsaError
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
@@ -37,8 +38,9 @@ from psaportal.records.sync import fetch, store
 
 CHANGE_JOB = "records.change"
 BULK_JOB = "records.bulk_change"
-#: How many records a bulk edit reads from the PSA in one request.
-BULK_READ_BATCH = 200
+#: A bulk edit is applied in parts of this many records (by PSA id), one task each, so
+#: the worker processes share it; a part reads its records in one request.
+BULK_CHUNK = 50
 #: What the PSA or Membrane answers when it will not do a change (a passing error is
 #: raised again for the task base to retry).
 REFUSALS = (PsaError, ActionRunError, BadRequestError)
@@ -205,7 +207,8 @@ def bulk_change_start(
     user,
     result_url: str = "",
 ) -> Job:
-    """One change per record, all in one Job that applies them and counts the outcome."""
+    """One change per record, all in one Job that applies them (a task per part of
+    ``BULK_CHUNK`` records) and counts the outcome."""
     from psaportal.records.changes import tasks
 
     documents = dict(
@@ -214,6 +217,11 @@ def bulk_change_start(
         ).values_list("psa_id", "data")
     )
     fields = [_field(kind, path) for path in changes]
+    ordered = sorted(documents)
+    parts = [
+        (ordered[start], ordered[min(start + BULK_CHUNK, len(ordered)) - 1])
+        for start in range(0, len(ordered), BULK_CHUNK)
+    ]
     with transaction.atomic():
         job = job_services.job_start(
             kind=BULK_JOB,
@@ -221,6 +229,7 @@ def bulk_change_start(
             user=user,
             task=tasks.apply_bulk_changes,
             result_url=result_url,
+            parts=parts or None,  # nothing to change: one task still ends the job
         )
         PendingChange.objects.bulk_create(
             PendingChange(
@@ -250,69 +259,143 @@ def bulk_change_start(
 # -- applying (the task calls these) --------------------------------------------------------
 
 
-def pending_change_apply(*, change_id: int, current: dict | None = None) -> str:
+def pending_change_apply(*, change_id: int, job_id: int | None = None) -> str:
     """Apply one change to the PSA (see the module docstring). Returns a summary.
 
-    ``current``: the record as the PSA sent it a moment ago (a bulk edit reads many in one
-    request); without it, the record is read first.
+    ``job_id``: the job sending it. Only the change's latest job may apply it: a message
+    of an earlier one (a lost worker's, handed out again after the sweep sent the change
+    anew) finds nothing to do, so two tasks never send one change at once.
     """
-    claimed = PendingChange.objects.filter(
+    claimable = PendingChange.objects.filter(
         pk=change_id, status__in=[Status.PENDING, Status.APPLYING]
-    ).update(status=Status.APPLYING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    )
+    if job_id is not None:
+        claimable = claimable.filter(job_id=job_id)
+    claimed = claimable.update(
+        status=Status.APPLYING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
     change = PendingChange.objects.select_related("connection").filter(pk=change_id).first()
     if not claimed or change is None:
-        return "Nothing to do: this change is no longer waiting."
+        return "Nothing to do: this change is no longer waiting, or a later job sends it."
     kind = registry.outbox_kind(change.kind)
     client = membrane_client()
     membrane_id = change.connection.membrane_id
     if change.operation == PendingChange.Operation.CREATE:
         return _apply_create(change=change, kind=kind, client=client, membrane_id=membrane_id)
     try:
-        path = kind.record_path(change.psa_id)
-        record = current or fetch.record_from_body(client.proxy(membrane_id, "GET", path).json())
-        if record is None:
-            raise ChangeProblem(f"The PSA did not send {kind.singular} #{change.psa_id}.")
-        operations, conflicts, now = _plan(change=change, kind=kind, record=record)
-        if conflicts and not change.force:
-            error = f"Not saved: someone changed {', '.join(_labels(kind, conflicts))} in the PSA"
-            PendingChange.objects.filter(pk=change_id).update(
-                status=Status.CONFLICT, current=now, error=f"{error} meanwhile."
-            )
-            raise ChangeProblem(f"{error} since you opened it. Compare and choose on its page.")
-        if operations:
-            sent = _send_update(
-                client=client, membrane_id=membrane_id, kind=kind, psa_id=change.psa_id,
-                operations=operations,
-            )  # fmt: skip
-            record = sent or record
+        answer = client.proxy(membrane_id, "GET", kind.record_path(change.psa_id)).json()
     except REFUSALS as error:
         _refused(change, error=error, kind=kind)
-    store.store_records(connection_id=change.connection_id, kind=kind, records=[record])
-    PendingChange.objects.filter(pk=change_id).update(
-        status=Status.APPLIED, error="", field_errors={}, applied_at=timezone.now()
+    record = fetch.record_from_body(answer)
+    if record is None:
+        raise ChangeProblem(f"The PSA did not send {kind.singular} #{change.psa_id}.")
+    record, operations = _send_change(
+        change=change, kind=kind, client=client, membrane_id=membrane_id, record=record
     )
+    _store_applied(kind=kind, applied={change.pk: record}, connection_id=change.connection_id)
     if not operations:
         return f"{kind.singular.capitalize()} #{change.psa_id} already had these values."
     return f"Saved {', '.join(_labels(kind, change.changes))} of {kind.singular} #{change.psa_id}."
 
 
-def bulk_changes_apply(*, job_id: int) -> str:
-    """Apply the job's open changes, reading the records a batch at a time; a change the PSA
-    refuses or that conflicts is recorded on it and the others go on. Returns the tally."""
-    changes = PendingChange.objects.filter(job_id=job_id).select_related("connection")
-    waiting = list(changes.filter(status__in=[Status.PENDING, Status.APPLYING]).order_by("id"))
-    total = changes.count()
-    for start in range(0, len(waiting), BULK_READ_BATCH):
-        batch = waiting[start : start + BULK_READ_BATCH]
-        currents = _read_many(batch)
-        for change in batch:
-            try:
-                pending_change_apply(change_id=change.pk, current=currents.get(change.psa_id))
-            except ChangeProblem:
-                pass  # written on the change: refused, or a conflict
-        done = total - changes.filter(status__in=[Status.PENDING, Status.APPLYING]).count()
-        job_services.job_progress(job_id=job_id, done=done, total=total, summary=bulk_tally(job_id))
-    return bulk_tally(job_id)
+def _send_change(*, change: PendingChange, kind, client, membrane_id: str, record: dict):
+    """Send ``change`` against ``record``, the PSA's as read a moment ago: (the record as
+    the PSA has it after, the operations sent). A conflict or a refusal is written on the
+    change and raised as a ``ChangeProblem``; a passing failure propagates."""
+    operations, conflicts, now = _plan(change=change, kind=kind, record=record)
+    if conflicts and not change.force:
+        error = f"Not saved: someone changed {', '.join(_labels(kind, conflicts))} in the PSA"
+        PendingChange.objects.filter(pk=change.pk).update(
+            status=Status.CONFLICT, current=now, error=f"{error} meanwhile."
+        )
+        raise ChangeProblem(f"{error} since you opened it. Compare and choose on its page.")
+    if operations:
+        try:
+            sent = _send_update(
+                client=client, membrane_id=membrane_id, kind=kind, psa_id=change.psa_id,
+                operations=operations,
+            )  # fmt: skip
+        except REFUSALS as error:
+            _refused(change, error=error, kind=kind)
+        record = sent or record
+    return record, operations
+
+
+def _store_applied(*, kind, applied: dict[int, dict], connection_id: int) -> None:
+    """The PSA took these changes (change id → the record as it is now): mirror the records
+    and mark the changes applied, together."""
+    if not applied:
+        return
+    with transaction.atomic():
+        store.store_records(connection_id=connection_id, kind=kind, records=[*applied.values()])
+        PendingChange.objects.filter(pk__in=applied).update(
+            status=Status.APPLIED, error="", field_errors={}, applied_at=timezone.now()
+        )
+
+
+def bulk_changes_apply(
+    *, job_id: int, first_psa_id: int | None = None, last_psa_id: int | None = None
+) -> None:
+    """Apply the job's open changes of records ``first_psa_id``…``last_psa_id`` (all without
+    them): their records read in one request, their mirror rows written together. A change
+    the PSA refuses or that conflicts is recorded on it and the others go on. The part that
+    leaves none of the job's changes open ends the job with the tally."""
+    job_services.job_mark_running(job_id=job_id)
+    part = PendingChange.objects.filter(job_id=job_id)
+    if first_psa_id is not None:
+        part = part.filter(psa_id__range=(first_psa_id, last_psa_id))
+    claimed = part.filter(status__in=[Status.PENDING, Status.APPLYING]).update(
+        status=Status.APPLYING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    changes = (
+        list(part.filter(status=Status.APPLYING).select_related("connection").order_by("psa_id"))
+        if claimed
+        else []
+    )
+    applied: dict[int, dict] = {}
+    try:
+        _apply_part(changes, applied=applied, job_id=job_id)
+    finally:  # what the PSA took is recorded even when a passing failure stops the part
+        if applied:
+            kind = registry.get_kind(changes[0].kind)
+            _store_applied(kind=kind, applied=applied, connection_id=changes[0].connection_id)
+    _bulk_progress(job_id)
+
+
+def _apply_part(changes: list[PendingChange], *, applied: dict[int, dict], job_id: int) -> None:
+    if not changes:
+        return
+    kind = registry.get_kind(changes[0].kind)
+    client = membrane_client()
+    membrane_id = changes[0].connection.membrane_id
+    currents = _read_many(changes)
+    for change in changes:
+        try:
+            if change.psa_id not in currents:  # gone from the PSA? Its own read says.
+                pending_change_apply(change_id=change.pk, job_id=job_id)
+                continue
+            record, _ = _send_change(
+                change=change,
+                kind=kind,
+                client=client,
+                membrane_id=membrane_id,
+                record=currents[change.psa_id],
+            )
+        except ChangeProblem:
+            continue  # written on the change: refused, or a conflict
+        applied[change.pk] = record
+
+
+def _bulk_progress(job_id: int) -> None:
+    """Count the job's changes on it; when none is left open, the job has succeeded (unless
+    a part gave up and failed it)."""
+    counts = _bulk_counts(job_id)
+    total = sum(counts.values())
+    still_open = counts.get(Status.PENDING, 0) + counts.get(Status.APPLYING, 0)
+    summary = bulk_tally(job_id, counts=counts)
+    job_services.job_progress(job_id=job_id, done=total - still_open, total=total, summary=summary)
+    if not still_open and Job.objects.filter(pk=job_id, status__in=UNFINISHED).exists():
+        job_services.job_succeed(job_id=job_id, summary=summary)
 
 
 def _read_many(changes: list[PendingChange]) -> dict[int, dict]:
@@ -334,13 +417,17 @@ def _read_many(changes: list[PendingChange]) -> dict[int, dict]:
     return {row["id"]: row for row in answer if fetch.record_from_body(row) is not None}
 
 
-def bulk_tally(job_id: int) -> str:
-    counts = dict(
+def _bulk_counts(job_id: int) -> dict[str, int]:
+    return dict(
         PendingChange.objects.filter(job_id=job_id)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
+
+
+def bulk_tally(job_id: int, counts: dict[str, int] | None = None) -> str:
+    counts = _bulk_counts(job_id) if counts is None else counts
     parts = [
         f"{counts[status]:,} {label}"
         for status, label in (
@@ -355,11 +442,21 @@ def bulk_tally(job_id: int) -> str:
     return ", ".join(parts) + "." if parts else "Nothing to change."
 
 
-def bulk_changes_give_up(*, job_id: int, error: str, passing: bool) -> None:
-    """The bulk task gave up: its open changes wait for the sweep (or fail, if refused)."""
+def bulk_changes_give_up(
+    *,
+    job_id: int,
+    error: str,
+    passing: bool,
+    first_psa_id: int | None = None,
+    last_psa_id: int | None = None,
+) -> None:
+    """A bulk task gave up: the open changes of its part wait for the sweep (or fail, if
+    refused)."""
     still_open = PendingChange.objects.filter(
         job_id=job_id, status__in=[Status.PENDING, Status.APPLYING]
     )
+    if first_psa_id is not None:
+        still_open = still_open.filter(psa_id__range=(first_psa_id, last_psa_id))
     if passing:
         still_open.update(
             status=Status.PENDING,

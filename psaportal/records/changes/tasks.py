@@ -32,19 +32,32 @@ def resend_stalled_changes():
 @shared_task(base=ChangeTask, bind=True)
 def apply_pending_change(self, job_id: int, change_id: int):
     """Apply one stored change to the PSA."""
-    return services.pending_change_apply(change_id=change_id)
+    return services.pending_change_apply(change_id=change_id, job_id=job_id)
 
 
 class BulkChangeTask(MembraneTask):
-    """A bulk edit: tried again from where it stopped (applied changes are not sent twice);
-    when it gives up, its open changes wait for the sweep or fail with the reason."""
+    """A part of a bulk edit (its records ``first_psa_id``…``last_psa_id``): tried again
+    from where it stopped (applied changes are not sent twice); when it gives up, its open
+    changes wait for the sweep or fail with the reason. The job is the parts' together: the
+    one that leaves nothing open ends it."""
+
+    owns_job = False
 
     def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
-        services.bulk_changes_give_up(job_id=job_id, error=error, passing=passing)
+        first_psa_id, last_psa_id = args if args else (None, None)
+        services.bulk_changes_give_up(
+            job_id=job_id,
+            error=error,
+            passing=passing,
+            first_psa_id=first_psa_id,
+            last_psa_id=last_psa_id,
+        )
         job_services.job_fail(job_id=job_id, error=error)
 
 
 @shared_task(base=BulkChangeTask, bind=True)
-def apply_bulk_changes(self, job_id: int):
-    """Apply every open change of a bulk edit's job."""
-    return services.bulk_changes_apply(job_id=job_id)
+def apply_bulk_changes(
+    self, job_id: int, first_psa_id: int | None = None, last_psa_id: int | None = None
+):
+    """Apply the open changes of a part of a bulk edit's job (all of them without a part)."""
+    services.bulk_changes_apply(job_id=job_id, first_psa_id=first_psa_id, last_psa_id=last_psa_id)
