@@ -209,9 +209,10 @@ def test_membrane_unreachable_shows_a_readable_error_and_retry_works(
     # A dropped connection may pass: the page says it will try again, and its own poll
     # does (in-process there is no worker to wait for the backoff).
     expect(status(page)).to_contain_text("(attempt 2 of 2)")
+    # After the backoff (up to 3.75 s) and the poll that runs the last try.
     expect(
         status(page).get_by_role("heading", name="The last request to Membrane failed")
-    ).to_be_visible()
+    ).to_be_visible(timeout=30_000)
     expect(status(page).get_by_role("alert")).to_contain_text(
         f"Could not reach Membrane at {membrane_down_url}."
     )
