@@ -143,7 +143,8 @@ def action_upsert(*, item: dict) -> Action | None:
 
 
 def action_run_start(*, action: Action, connection, action_input: dict, user) -> ActionRun:
-    """Run ``action`` with ``action_input`` (already checked against its schema) in a task."""
+    """Run ``action`` with ``action_input`` (already checked against its schema) in a task;
+    the run is audit-logged with its input."""
     from psaportal.actions import tasks
 
     with transaction.atomic():
@@ -155,6 +156,15 @@ def action_run_start(*, action: Action, connection, action_input: dict, user) ->
             input=action_input,
             started_by=user,
             connection_membrane_id=connection.membrane_id,
+        )
+        # An action may write to the PSA (create-ticket, update-ticket…): every run is logged.
+        record_audit(
+            user=user,
+            action="action.run",
+            target_type="action_run",
+            target_id=run.pk,
+            summary=f"Ran {action.name or action.key} from the action console",
+            after={"action": action.key, "input": action_input},
         )
         run.job = job_start(
             kind="action_run",

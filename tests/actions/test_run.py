@@ -4,6 +4,7 @@ the server, run in a job against the sandbox, output shown as a table or as JSON
 import pytest
 from django.urls import reverse
 
+from psaportal.accounts.models import AuditEntry
 from psaportal.actions.models import ActionRun
 from psaportal.jobs.models import Job
 
@@ -71,6 +72,24 @@ def test_a_single_record_is_shown_as_json_with_a_link(
     assert "Open this record in the portal" in page
     assert 'class="json-tree"' in page and "<details" in page
     assert ticket["summary"].replace("'", "&#x27;") in page
+
+
+def test_every_run_is_audit_logged_with_its_input_and_a_refused_one_is_not(
+    console, known_action, django_capture_on_commit_callbacks
+):
+    action = known_action("get-ticket")
+    console.post(reverse("actions:run", args=[action.pk]), {"mode": "form", "input.id": "x"})
+    assert not AuditEntry.objects.filter(action="action.run").exists()
+    run(console, action, {"mode": "form", "input.id": "1"}, django_capture_on_commit_callbacks)
+    the_run = ActionRun.objects.get()
+    entry = AuditEntry.objects.get(action="action.run")
+    assert (entry.username, entry.target_type, entry.target_id) == (
+        "admin",
+        "action_run",
+        str(the_run.pk),
+    )
+    assert entry.after == {"action": "get-ticket", "input": {"id": 1}}
+    assert "get" in entry.summary.lower()
 
 
 def test_schema_errors_are_shown_on_the_fields_and_nothing_runs(console, known_action):
