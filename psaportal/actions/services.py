@@ -50,6 +50,19 @@ def _finish(work: ConsoleWork, *, started: float, fields: list[str]) -> None:
     work.save(update_fields=[*fields, "status", "error", "finished_at", "duration_ms"])
 
 
+def _queue(work: ConsoleWork, *, kind: str, label: str, task, result_url_name: str) -> None:
+    """Give ``work`` (just created, in the caller's transaction) the job that does it."""
+    work.job = job_start(
+        kind=kind,
+        label=label,
+        user=work.started_by,
+        task=task,
+        args=(work.pk,),
+        result_url=reverse(result_url_name, args=[work.pk]),
+    )
+    work.save(update_fields=["job"])
+
+
 def console_work_fail(*, model: type[ConsoleWork], pk: int, error: str) -> None:
     """Record why a search, run or request could not be done (the job says it too)."""
     model.objects.filter(pk=pk).exclude(status=ConsoleWork.Status.SUCCEEDED).update(
@@ -78,15 +91,8 @@ def action_search_start(*, connection, intent: str, user) -> ActionSearch:
         search = ActionSearch.objects.create(
             intent=intent, started_by=user, connection_membrane_id=connection.membrane_id
         )
-        search.job = job_start(
-            kind="actions_search",
-            label=f"Find actions: {intent}",
-            user=user,
-            task=tasks.search_actions,
-            args=(search.pk,),
-            result_url=reverse("actions:search", args=[search.pk]),
-        )
-        search.save(update_fields=["job"])
+        _queue(search, kind="actions_search", label=f"Find actions: {intent}",
+               task=tasks.search_actions, result_url_name="actions:search")  # fmt: skip
     return search
 
 
@@ -166,15 +172,8 @@ def action_run_start(*, action: Action, connection, action_input: dict, user) ->
             summary=f"Ran {action.name or action.key} from the action console",
             after={"action": action.key, "input": action_input},
         )
-        run.job = job_start(
-            kind="action_run",
-            label=f"Run {action.name or action.key}",
-            user=user,
-            task=tasks.run_action,
-            args=(run.pk,),
-            result_url=reverse("actions:run-output", args=[run.pk]),
-        )
-        run.save(update_fields=["job"])
+        _queue(run, kind="action_run", label=f"Run {action.name or action.key}",
+               task=tasks.run_action, result_url_name="actions:run-output")  # fmt: skip
     return run
 
 
@@ -239,15 +238,8 @@ def proxy_request_start(
                     "body": _body_for_audit(body),
                 },  # fmt: skip
             )
-        request.job = job_start(
-            kind="api_console_request",
-            label=f"{method} {path}",
-            user=user,
-            task=tasks.send_proxy_request,
-            args=(request.pk,),
-            result_url=reverse("api_console:response", args=[request.pk]),
-        )
-        request.save(update_fields=["job"])
+        _queue(request, kind="api_console_request", label=f"{method} {path}",
+               task=tasks.send_proxy_request, result_url_name="api_console:response")  # fmt: skip
     return request
 
 
