@@ -75,10 +75,10 @@ class OwnRedis:
 
 
 def point_celery_at(url: str) -> None:
-    """Send this process's tasks to ``url`` (the pooled connections are dropped)."""
-    celery_app.pool.force_close_all()
+    """Send this process's tasks to ``url``. Kombu keeps one connection pool per broker
+    address, so the shared Redis's pool is found again, open, when pointed back."""
     celery_app.conf.broker_url = url
-    celery_app._after_fork()  # forget the connection and producer pools
+    celery_app._after_fork()  # forget the app's current connection and producer pools
 
 
 @pytest.fixture
