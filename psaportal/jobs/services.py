@@ -40,15 +40,16 @@ QUEUE_DOWN = "The task queue (Redis) could not be reached."
 def _send_or_report(task, job_id: int, *args) -> None:
     """Send a job's task; when the broker is down, say so on the job: it waits for the
     background sweep when its task is one the sweep sends again (``resent_by_sweep``),
-    otherwise it fails and the user can try again."""
+    otherwise the task gives up (the job and its console row fail) and the user can try
+    again."""
     if dispatch.send(task, job_id, *args):
         return
-    if getattr(task, "resent_by_sweep", False):
+    if task.resent_by_sweep:
         job_progress(
             job_id=job_id, done=0, summary=f"{QUEUE_DOWN} It will be sent in the background."
         )
     else:
-        job_fail(job_id=job_id, error=f"{QUEUE_DOWN} Nothing was started; try again shortly.")
+        task.give_up(job_id, *args, error=f"{QUEUE_DOWN} Nothing was started; try again.")
 
 
 def job_mark_running(*, job_id: int) -> bool:

@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 import redis
 from django.test import Client
+from django.urls import reverse
 
+from psaportal.actions.models import ProxyRequest
 from psaportal.celery import app as celery_app
 from psaportal.jobs.models import Job
 from psaportal.jobs.services import QUEUE_DOWN
@@ -139,3 +141,21 @@ def test_a_redis_restart_mid_sync_loses_messages_not_work(
         mirror_differences(connection=psa_connection, client=membrane_client, kinds=["tickets"])
         == []
     )
+
+
+def test_with_redis_down_a_console_request_fails_at_once_saying_why(
+    psa_connection, admin, own_redis
+):
+    celery_app.conf.task_always_eager = False  # send through the (stopped) Redis
+    own_redis.stop()
+    console = Client()
+    console.force_login(admin)
+
+    response = console.post(
+        reverse("api_console:send"), {"method": "GET", "path": "/service/tickets"}
+    )
+
+    assert response.status_code < 500
+    sent = ProxyRequest.objects.get()
+    assert sent.status == ProxyRequest.Status.FAILED and sent.error.startswith(QUEUE_DOWN)
+    assert sent.job.status == Job.Status.FAILED and sent.job.error == sent.error
