@@ -53,7 +53,7 @@ def test_psa_changes_made_while_a_full_sync_runs_reach_the_mirror_by_the_next_in
     template = membrane_client.proxy(
         psa_connection.membrane_id, "GET", f"/service/tickets/{ids[0]}"
     ).json()
-    start_worker()
+    start_worker(MEMBRANE_TIMEOUT_SECONDS="30")  # a held call is not a timeout
     sandbox.reset(connections=False, faults=False)
     sandbox.set_faults(latency_ms=HOLD_MS, scope="psa")
 
