@@ -55,3 +55,16 @@ def test_a_run_whose_finish_was_cut_short_is_finished_by_the_sweep(
     assert run.status == SyncRun.Status.SUCCEEDED and run.finished_at is not None
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
+
+
+def test_beat_runs_both_sweeps_every_five_minutes(settings):
+    from psaportal.records.changes.tasks import resend_stalled_changes
+    from psaportal.records.sync.tasks import resume_stalled_syncs
+
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    for task in (resume_stalled_syncs, resend_stalled_changes):
+        assert schedule[task.name] == timedelta(minutes=5)
+    # Shorter than the wait after which a sync is called dead, so it is resumed first.
+    assert services.RESUME_AFTER < services.STALE_AFTER
