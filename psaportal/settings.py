@@ -252,6 +252,8 @@ TASK_RETRY_BACKOFF_MAX_SECONDS = env_seconds("TASK_RETRY_BACKOFF_MAX_SECONDS", 6
 TASK_RETRY_AFTER_MAX_SECONDS = env_seconds("TASK_RETRY_AFTER_MAX_SECONDS", 300)
 # Celery beat (`celery -A psaportal beat`): incremental sync of the mirror every N minutes.
 RECORDS_SYNC_INTERVAL_MINUTES = max(1, env_int("RECORDS_SYNC_INTERVAL_MINUTES", 15))
+# Records a sync page asks the PSA for (ConnectWise allows up to 1000).
+RECORDS_SYNC_PAGE_SIZE = min(1000, max(1, env_int("RECORDS_SYNC_PAGE_SIZE", 1000)))
 # ConnectWise lists no deletions: an id sweep (ids only) per kind notices them in between
 # full syncs.
 RECORDS_SWEEP_INTERVAL_MINUTES = max(1, env_int("RECORDS_SWEEP_INTERVAL_MINUTES", 60))
@@ -268,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
     "records-id-sweep": {
         "task": "psaportal.records.sync.tasks.sweep_scheduled",
         "schedule": timedelta(minutes=RECORDS_SWEEP_INTERVAL_MINUTES),
+    },
+    # Sync jobs whose worker or messages were lost (SIGKILL, Redis restarted).
+    "records-resume-stalled-syncs": {
+        "task": "psaportal.records.sync.tasks.resume_stalled_syncs",
+        "schedule": timedelta(minutes=5),
     },
     # Edits whose tries ran out while Membrane was down, or whose worker was lost.
     "records-resend-stalled-changes": {

@@ -11,6 +11,7 @@ once it is due — the job and connect pages call that each time they poll.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from contextlib import contextmanager
@@ -18,9 +19,11 @@ from datetime import timedelta
 
 from celery import current_app
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from psaportal.jobs.models import Job
 
+logger = logging.getLogger(__name__)
 _local = threading.local()
 
 
@@ -29,24 +32,32 @@ def in_process() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def send(task, *args, countdown: float = 0, retries: int = 0) -> None:
-    """Run ``task(*args)`` in the background, after ``countdown`` seconds.
+def send(task, *args, countdown: float = 0, retries: int = 0) -> bool:
+    """Run ``task(*args)`` in the background, after ``countdown`` seconds. False when the
+    broker could not be reached and nothing was sent.
 
     ``retries`` is the number of tries already made (the task reads it as
     ``self.request.retries``). A deferred in-process task is kept on the Job whose id is
     its first argument, so every task sent with a countdown takes a job id first.
     """
     if not in_process():
-        task.apply_async(args, countdown=countdown or None, retries=retries)
-        return
+        try:
+            task.apply_async(args, countdown=countdown or None, retries=retries)
+        except OperationalError as error:
+            # Redis is down (kombu has already retried). The work is still in the database
+            # (a pending change, a sync page): the background sweeps send it again.
+            logger.warning("could not queue %s%r: %s", task.name, args, error)
+            return False
+        return True
     if countdown > 0:
         _defer(task, args, countdown=countdown, retries=retries)
-        return
+        return True
     queue = getattr(_local, "queue", None)
     if queue is not None:
         queue.append((task, args, retries))
-        return
+        return True
     task.apply(args, retries=retries)
+    return True
 
 
 @contextmanager

@@ -29,8 +29,27 @@ def job_start(
         started_by=user if user is not None and user.is_authenticated else None,
     )
     for part in [args] if parts is None else parts:
-        transaction.on_commit(partial(dispatch.send, task, job.id, *part))
+        transaction.on_commit(partial(_send_or_report, task, job.id, *part))
     return job
+
+
+#: What a job says when its task could not be queued.
+QUEUE_DOWN = "The task queue (Redis) could not be reached."
+
+
+def _send_or_report(task, job_id: int, *args) -> None:
+    """Send a job's task; when the broker is down, say so on the job: it waits for the
+    background sweep when its task is one the sweep sends again (``resent_by_sweep``),
+    otherwise the task gives up (the job and its console row fail) and the user can try
+    again."""
+    if dispatch.send(task, job_id, *args):
+        return
+    if task.resent_by_sweep:
+        job_progress(
+            job_id=job_id, done=0, summary=f"{QUEUE_DOWN} It will be sent in the background."
+        )
+    else:
+        task.give_up(job_id, *args, error=f"{QUEUE_DOWN} Nothing was started; try again.")
 
 
 def job_mark_running(*, job_id: int) -> bool:

@@ -41,11 +41,14 @@ class MembraneTask(Task):
       body returns (a string, or a ``(summary, result)`` pair). A step of a longer job (a
       sync page, a connection poll) sets ``owns_job = False`` and reports for itself.
     - Soft and hard time limits come from settings (``CELERY_TASK_SOFT_TIME_LIMIT``, …).
+    - ``resent_by_sweep`` tasks leave their work in the database, where a beat sweep finds
+      it and sends it again when its message is lost (a lost worker, Redis restarted).
     """
 
     abstract = True
     acks_late = True
     owns_job = True
+    resent_by_sweep = False
 
     def __call__(self, job_id, *args, **kwargs):
         with dispatch.chain_in_process():

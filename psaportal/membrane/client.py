@@ -45,8 +45,11 @@ class ProxyResponse:
         try:
             return orjson.loads(self.content)
         except ValueError as exc:
+            # A cut-short or garbled answer (a proxy in between) may pass: try again.
             raise MalformedResponseError(
-                "ConnectWise PSA sent an answer that is not JSON.", status=self.status_code
+                "ConnectWise PSA sent an answer that is not JSON.",
+                status=self.status_code,
+                retryable=True,
             ) from exc
 
     @property
@@ -156,9 +159,11 @@ class MembraneClient:
         try:
             return orjson.loads(response.content)
         except ValueError as exc:
+            # A cut-short or garbled answer (a proxy in between) may pass: try again.
             raise MalformedResponseError(
                 f"Membrane answered {method} {path} with a body that is not JSON.",
                 status=response.status_code,
+                retryable=True,
             ) from exc
 
     def _request_object(self, method: str, path: str, **kwargs: Any) -> dict:

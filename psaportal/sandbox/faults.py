@@ -1,5 +1,5 @@
 """Switchable faults for the sandbox: latency, 429s, 5xx, timeouts, dropped connections,
-a PSA-like per-minute rate limit, and empty list answers.
+malformed JSON, a PSA-like per-minute rate limit, and empty list answers.
 
 "Every Nth call" counts the calls the faults apply to since the faults were last set,
 so a test that sets ``error_every=3`` knows that calls 3, 6, 9… fail.
@@ -30,6 +30,9 @@ class FaultConfig:
     timeout_every: int = 0
     timeout_seconds: float = 5.0
     drop_every: int = 0
+    #: Every Nth call is answered 200 with a cut-short JSON body, without being carried out
+    #: (what a proxy that drops the end of an answer looks like).
+    malformed_json_every: int = 0
     psa_rate_limit_per_minute: int = 0
     #: Every Nth list the proxy forwards comes back as ``[]``: what a permissions change in
     #: the PSA or a misbehaving proxy looks like (1: every list empty; 2: a cut-short sync).
@@ -74,7 +77,7 @@ class FaultConfig:
 class FaultDecision:
     """What to do with one call."""
 
-    kind: str | None = None  # None, "drop", "timeout", "error", "rate_limit"
+    kind: str | None = None  # None, "drop", "timeout", "error", "rate_limit", "malformed_json"
     latency_s: float = 0.0
 
 
@@ -116,6 +119,7 @@ class FaultInjector:
                 ("timeout", config.timeout_every),
                 ("error", config.error_every),
                 ("rate_limit", config.rate_limit_every),
+                ("malformed_json", config.malformed_json_every),
             ):
                 if every and number % every == 0:
                     kind = name

@@ -820,6 +820,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     "data": None}  # fmt: skip
             self.send(json_reply(body, 429, {"Retry-After": str(seconds)}), started)
             return True
+        if decision.kind == "malformed_json":
+            self.send(Reply(200, b'{"id": 1, "name": "cut sh'), started)
+            return True
         return False
 
     def drop(self) -> None:

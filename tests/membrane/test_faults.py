@@ -5,6 +5,7 @@ import time
 import pytest
 
 from psaportal.membrane import (
+    MalformedResponseError,
     MembraneClient,
     NetworkError,
     PsaRateLimitError,
@@ -154,3 +155,19 @@ def test_the_sandbox_serves_again_after_a_timeout(sandbox, ready_connection, san
             client.get_connection(ready_connection["id"])
         assert client.get_connection(ready_connection["id"])["state"] == "READY"
     assert sandbox.stats()["faults_injected"] == {"timeout": 1}
+
+
+def test_a_cut_short_json_answer_is_a_retryable_malformed_response(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(malformed_json_every=2)
+    cid = ready_connection["id"]
+    assert membrane_client.get_connection(cid)["state"] == "READY"
+    with pytest.raises(MalformedResponseError) as from_membrane:
+        membrane_client.get_connection(cid)
+    assert membrane_client.proxy(cid, "GET", "/service/tickets").json()
+    answer = membrane_client.proxy(cid, "GET", "/service/tickets")
+    assert answer.status_code == 200
+    with pytest.raises(MalformedResponseError) as from_psa:
+        answer.json()
+    assert from_membrane.value.retryable is True and from_psa.value.retryable is True

@@ -14,6 +14,8 @@ class ChangeTask(MembraneTask):
     pass (Membrane or the PSA down), the change waits, pending, for the background sweep
     (``resend_stalled_changes``); a refusal leaves it failed, with the reason and a retry."""
 
+    resent_by_sweep = True
+
     def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
         if passing:
             services.pending_change_wait(change_id=args[0], error=error)
@@ -42,6 +44,7 @@ class BulkChangeTask(MembraneTask):
     one that leaves nothing open ends it."""
 
     owns_job = False
+    resent_by_sweep = True
 
     def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
         first_psa_id, last_psa_id = args if args else (None, None)

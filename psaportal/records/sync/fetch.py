@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+
 from psaportal.membrane import MalformedResponseError, MembraneClient
 from psaportal.records.registry import RecordKind
 
-PAGE_SIZE = 1000
 #: Incremental syncs ask again for this much time before the watermark, so a change that
 #: landed while the previous sync ran (or a small clock difference) is not missed.
 OVERLAP = timedelta(minutes=2)
@@ -69,11 +70,13 @@ def fetch_page(
     after_id: int = 0,
     parent_id: int | None = None,
     since: datetime | None = None,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
     fields: str = "",
 ) -> FetchedPage:
-    """One forward-only page: up to ``page_size`` records with ids above ``after_id``
-    (with ``fields``, only those fields of each: ``"id"`` for an id sweep)."""
+    """One forward-only page: up to ``page_size`` (``RECORDS_SYNC_PAGE_SIZE``) records with
+    ids above ``after_id`` (with ``fields``, only those fields of each: ``"id"`` for an id
+    sweep)."""
+    page_size = page_size or settings.RECORDS_SYNC_PAGE_SIZE
     query: dict[str, object] = {"pageSize": page_size}
     if after_id:
         query["pageId"] = after_id

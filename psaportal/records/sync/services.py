@@ -40,7 +40,10 @@ from psaportal.records.sync import fetch, store
 SYNC_JOB = "records.sync"
 REFRESH_JOB = "records.refresh"
 MODES = (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL, SyncRun.Mode.SWEEP)
-#: A sync job with no progress for this long is taken as dead (its worker was lost).
+#: A sync job with no progress for this long has its open steps sent again by the sweep
+#: (``sync_resume_stalled``): longer than a page may take, Retry-After waits included.
+RESUME_AFTER = timedelta(minutes=10)
+#: A sync job with no progress for this long is taken as dead (no sweep resumed it).
 STALE_AFTER = timedelta(minutes=15)
 ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING)
 ENDED_RUN = (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.REVIEW)
@@ -195,6 +198,55 @@ def _fail_unfinished_runs(*, job_id: int, error: str) -> None:
     )
 
 
+def sync_resume_stalled(*, older_than: timedelta = RESUME_AFTER) -> int:
+    """Send again the open steps of every sync job without progress for ``older_than``:
+    its worker or its messages were lost (SIGKILL, Redis restarted without its queue).
+    Every step is idempotent, so a step still under way that is sent twice does no harm.
+    Returns how many tasks were sent."""
+    cutoff = timezone.now() - older_than
+    stalled = Job.objects.filter(
+        kind=SYNC_JOB, status__in=job_services.UNFINISHED, updated_at__lt=cutoff
+    )
+    sent = 0
+    for job in stalled.only("pk", "updated_at"):
+        # Claimed by a conditional update, so two sweeps never resume one job twice.
+        if Job.objects.filter(pk=job.pk, updated_at=job.updated_at).update(
+            updated_at=timezone.now()
+        ):
+            sent += _sync_job_resume(job_id=job.pk)
+    return sent
+
+
+def _sync_job_resume(*, job_id: int) -> int:
+    """Send a stalled job's open steps: the pages its run has not stored, the begin of a
+    run that has no page yet, the finish of a run whose pages are all stored, or the job's
+    next kind. Returns how many tasks were sent."""
+    from psaportal.jobs import dispatch
+    from psaportal.records.sync import tasks
+
+    run = SyncRun.objects.filter(
+        job_id=job_id, status__in=(SyncRun.Status.RUNNING, SyncRun.Status.FINISHING)
+    ).first()
+    if run is None:
+        return int(dispatch.send(tasks.sync_advance, job_id))
+    # A finish cut short rolled back its transaction: the run is still to be finished.
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.FINISHING).update(
+        status=SyncRun.Status.RUNNING
+    )
+    pages = SyncPage.objects.filter(run=run)
+    if not pages.exists():
+        # retries=1: a resumed begin, which may begin a run already marked running.
+        return int(dispatch.send(tasks.sync_run_start, job_id, run.pk, retries=1))
+    open_pages = list(
+        pages.filter(done=False, failed=False).order_by("number").values_list("number", flat=True)
+    )
+    if not open_pages:
+        if sync_run_finish(run_id=run.pk):
+            return int(dispatch.send(tasks.sync_advance, job_id))
+        return 0
+    return sum(dispatch.send(tasks.sync_page, job_id, run.pk, number) for number in open_pages)
+
+
 # -- a job: one kind after another -------------------------------------------------------
 
 
@@ -301,7 +353,7 @@ def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
         count = fetch.count_records(
             client=membrane_client(), connection_id=run.connection.membrane_id, kind=kind
         )
-        pages = math.ceil(count / fetch.PAGE_SIZE)
+        pages = math.ceil(count / settings.RECORDS_SYNC_PAGE_SIZE)
         SyncRun.objects.filter(pk=run_id).update(records_total=count, pages_total=pages)
         if pages == 0:
             sync_run_finish(run_id=run_id)

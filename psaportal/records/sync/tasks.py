@@ -3,7 +3,8 @@
 A sync job runs as a chain of small tasks, each taking the job id first: ``sync_advance``
 starts the job's next kind; ``sync_run_start`` begins that kind's run (a full sync counts
 first) and sends page 1; ``sync_page`` fetches one page, sends the next one to any free
-worker, then stores its own. Retries, time limits and in-process running are the task
+worker, then stores its own; ``resume_stalled_syncs`` (beat) sends again the steps of a
+job that stopped making progress. Retries, time limits and in-process running are the task
 base's (``MembraneTask``), the same for every task that calls Membrane.
 """
 
@@ -21,6 +22,7 @@ class SyncStepTask(MembraneTask):
     goes on with its next kind; the job ends failed, naming the kinds that failed."""
 
     owns_job = False
+    resent_by_sweep = True  # sync_resume_stalled
 
     def give_up(self, job_id, *args, error: str, passing: bool = False) -> None:
         run_id, page_number = args[0], (args[1] if len(args) > 1 else None)
@@ -28,7 +30,7 @@ class SyncStepTask(MembraneTask):
         dispatch.send(sync_advance, job_id)
 
 
-@shared_task(base=MembraneTask, bind=True, owns_job=False)
+@shared_task(base=MembraneTask, bind=True, owns_job=False, resent_by_sweep=True)
 def sync_advance(self, job_id: int):
     """Start the job's next queued kind, or finish the job when none is left."""
     run_id = services.sync_job_next_run(job_id=job_id)
@@ -71,6 +73,13 @@ def sweep_scheduled():
     """Celery beat: an id sweep of every kind, to notice records deleted in the PSA."""
     job = services.sweep_scheduled_start()
     return job.pk if job is not None else None
+
+
+@shared_task(ignore_result=True)
+def resume_stalled_syncs():
+    """Celery beat: send again the work of sync jobs that stopped making progress (a lost
+    worker or message, Redis restarted without its queue)."""
+    return services.sync_resume_stalled()
 
 
 @shared_task(base=MembraneTask, bind=True)

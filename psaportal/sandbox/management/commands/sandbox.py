@@ -68,6 +68,12 @@ class Command(BaseCommand):
             help="close the connection without an answer every Nth call",
         )
         faults.add_argument(
+            "--malformed-json-every",
+            type=int,
+            default=0,
+            help="a 200 with a cut-short JSON body every Nth call",
+        )
+        faults.add_argument(
             "--psa-rate-limit",
             type=int,
             default=0,
@@ -100,6 +106,7 @@ class Command(BaseCommand):
                 timeout_every=options["timeout_every"],
                 timeout_seconds=options["timeout_seconds"],
                 drop_every=options["drop_every"],
+                malformed_json_every=options["malformed_json_every"],
                 psa_rate_limit_per_minute=options["psa_rate_limit"],
                 scope=options["fault_scope"],
             )
