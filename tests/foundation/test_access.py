@@ -14,6 +14,7 @@ from psaportal.accounts.context_processors import navigation
 PUBLIC = {
     "login",
     "logout",
+    "healthz",  # for load balancers: no secrets on it (test_healthz)
     "accounts:password_reset",
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
