@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -40,9 +41,8 @@ def worker_command(*, number: int, concurrency: int) -> list[str]:
     ]  # fmt: skip
 
 
-def beat_command() -> list[str]:
-    schedule = settings.BASE_DIR / "var" / "celerybeat-schedule"
-    schedule.parent.mkdir(exist_ok=True)
+def beat_command(*, schedule: Path) -> list[str]:
+    schedule.parent.mkdir(parents=True, exist_ok=True)
     return [
         sys.executable, "-m", "celery", "-A", "psaportal", "beat",
         "--loglevel=INFO",
@@ -62,6 +62,12 @@ class Command(BaseCommand):
             "--worker-concurrency", type=int, default=1, help="task processes per worker node"
         )
         parser.add_argument("--no-beat", action="store_true", help="another machine runs beat")
+        parser.add_argument(
+            "--beat-schedule",
+            type=Path,
+            default=settings.BASE_DIR / "var" / "celerybeat-schedule",
+            help="where beat keeps the last run of each scheduled task",
+        )
 
     def handle(self, *args, **options):
         if not settings.REDIS_URL:
@@ -78,7 +84,7 @@ class Command(BaseCommand):
                 number=number, concurrency=options["worker_concurrency"]
             )
         if not options["no_beat"]:
-            commands["beat"] = beat_command()
+            commands["beat"] = beat_command(schedule=options["beat_schedule"])
 
         stopping = []
         for signum in (signal.SIGINT, signal.SIGTERM):
