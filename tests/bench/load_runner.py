@@ -104,5 +104,6 @@ def run_locust(*, host: str, plan: dict, users: int, seconds: int, env: dict[str
         "errors": int(total["Failure Count"]),
         "requests": int(total["Request Count"]),
         "by_name": {name: int(row["Request Count"]) for name, row in rows.items()},
+        "median_ms_by_name": {name: float(row["50%"]) for name, row in rows.items()},
         "failures": failures[:20],
     }
