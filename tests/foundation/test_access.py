@@ -30,6 +30,8 @@ PAGE_ROLES = {
     "jobs:detail": roles.TECHNICIAN,
     "jobs:try_now": roles.TECHNICIAN,
     "jobs:worker_check": roles.ADMIN,
+    "jobs:requeue": roles.ADMIN,
+    "jobs:mark_failed": roles.ADMIN,
     "accounts:user_list": roles.ADMIN,
     "accounts:user_create": roles.ADMIN,
     "accounts:user_edit": roles.ADMIN,
