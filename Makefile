@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SANDBOX_PORT ?= 8765
+SERVE_BIND ?= 127.0.0.1:8000
 BENCH ?=
 
-.PHONY: install demo run sandbox worker test browser-deps lint format bench check-deploy clean
+.PHONY: install demo run serve sandbox worker test browser-deps lint format bench check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -24,6 +25,13 @@ demo: install
 	@$(PY) manage.py sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	  trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
+
+# The production-like run: gunicorn, two Celery workers and beat on DATABASE_URL and
+# REDIS_URL (README, "Deployment").
+serve: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py serve --bind $(SERVE_BIND)
 
 sandbox: install
 	$(PY) manage.py sandbox --port $(SANDBOX_PORT)

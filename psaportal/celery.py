@@ -6,6 +6,8 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init
 
+from psaportal import request_id  # noqa: F401 - connects the request id's task signals
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psaportal.settings")
 
 app = Celery("psaportal")

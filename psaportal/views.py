@@ -1,10 +1,14 @@
-"""The dashboard home and the error pages."""
+"""The dashboard home, the health check and the error pages."""
 
-from django.http import HttpResponseServerError
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
+from psaportal import health
 from psaportal.accounts import roles
 from psaportal.connections.selectors import connection_ready
 from psaportal.jobs.models import Job
@@ -34,6 +38,28 @@ def home(request):
         context["sync_health"] = sync_status.sync_health(connection=connection)
         context["stuck_jobs"] = jobs_stuck()
     return render(request, "home.html", context)
+
+
+@login_not_required  # a load balancer asks without a session
+@never_cache
+@require_GET
+def healthz(request):
+    """JSON with each check's state: 200 when all pass, 503 otherwise. ``?checks=`` names
+    the ones to run (comma-separated), e.g. ``database,redis`` for a web machine that should
+    stay in the pool while workers are down; the default runs them all."""
+    wanted = request.GET.get("checks", "")
+    names = [name.strip() for name in wanted.split(",") if name.strip()] or list(health.CHECKS)
+    unknown = [name for name in names if name not in health.CHECKS]
+    if unknown:
+        return JsonResponse(
+            {"error": f"unknown check(s); known: {', '.join(health.CHECKS)}"}, status=400
+        )
+    checks = health.health_report(names=names)
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", "checks": checks},
+        status=200 if healthy else 503,
+    )
 
 
 def _error(request, status: int, title: str, message: str):

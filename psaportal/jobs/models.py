@@ -26,6 +26,12 @@ class Job(models.Model):
         max_length=500, blank=True, help_text="Where the finished result is shown; loaded in place."
     )
     attempts = models.PositiveIntegerField(default=0)
+    # What was sent, so an admin can send a stuck job's work again: the task's name and the
+    # arguments after the job id, one list per part.
+    task_name = models.CharField(max_length=200, blank=True)
+    task_parts = models.JSONField(null=True, blank=True)
+    # The Celery worker (node name) of the latest attempt; empty in-process.
+    worker = models.CharField(max_length=200, blank=True)
     # In-process mode only (no worker to hold a countdown): the task to send again later.
     deferred_task = models.JSONField(null=True, blank=True)
     deferred_until = models.DateTimeField(null=True, blank=True, db_index=True)

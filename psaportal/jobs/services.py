@@ -2,10 +2,12 @@
 
 from functools import partial
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from psaportal.accounts.audit import record_audit
 from psaportal.jobs import dispatch
 from psaportal.jobs.models import Job
 
@@ -22,15 +24,22 @@ def job_start(
     """Create a queued Job and send `task(job.id, *args)` once the row is committed. With
     ``parts`` (argument tuples), `task(job.id, *part)` for each instead: work split for the
     worker processes to share."""
+    parts = [list(args)] if parts is None else [list(part) for part in parts]
     job = Job.objects.create(
         kind=kind,
         label=label,
         result_url=result_url,
         started_by=user if user is not None and user.is_authenticated else None,
+        task_name=task.name,
+        task_parts=parts,
     )
-    for part in [args] if parts is None else parts:
-        transaction.on_commit(partial(_send_or_report, task, job.id, *part))
+    _send_parts(job=job, task=task)
     return job
+
+
+def _send_parts(*, job: Job, task) -> None:
+    for part in job.task_parts:
+        transaction.on_commit(partial(_send_or_report, task, job.id, *part))
 
 
 #: What a job says when its task could not be queued.
@@ -52,11 +61,12 @@ def _send_or_report(task, job_id: int, *args) -> None:
         task.give_up(job_id, *args, error=f"{QUEUE_DOWN} Nothing was started; try again.")
 
 
-def job_mark_running(*, job_id: int) -> bool:
-    """Count one more attempt at an unfinished job; False when it is finished or gone."""
+def job_mark_running(*, job_id: int, worker: str = "") -> bool:
+    """Count one more attempt at an unfinished job, on ``worker`` (a Celery node name);
+    False when it is finished or gone."""
     now = timezone.now()
     marked = Job.objects.filter(pk=job_id, status__in=UNFINISHED).update(
-        status=Job.Status.RUNNING, attempts=F("attempts") + 1, updated_at=now
+        status=Job.Status.RUNNING, attempts=F("attempts") + 1, updated_at=now, worker=worker
     )
     Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
     return bool(marked)
@@ -102,3 +112,44 @@ def job_note_retry(
     Job.objects.filter(pk=job_id, status__in=UNFINISHED).update(
         summary=summary[:500], updated_at=timezone.now()
     )
+
+
+@transaction.atomic
+def job_requeue(*, job: Job, user) -> bool:
+    """Send a stuck job's work again (an admin's choice, audited); False when it finished
+    or changed meanwhile, or it was started before jobs kept what they sent."""
+    task = current_app.tasks.get(job.task_name)
+    if task is None or job.task_parts is None:
+        return False
+    claimed = Job.objects.filter(
+        pk=job.pk, status__in=UNFINISHED, updated_at=job.updated_at
+    ).update(
+        status=Job.Status.QUEUED,
+        summary=f"Sent again by {user.get_username()}: it looked stuck.",
+        worker="",
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return False
+    _send_parts(job=job, task=task)
+    record_audit(user=user, action="job.requeue", target_type="job", target_id=job.pk,
+                 summary=f"Sent again: {job.label or job.kind}")  # fmt: skip
+    return True
+
+
+@transaction.atomic
+def job_mark_failed(*, job: Job, user) -> bool:
+    """End a stuck job as failed (an admin's choice, audited); False when it finished or
+    changed meanwhile."""
+    claimed = Job.objects.filter(
+        pk=job.pk, status__in=UNFINISHED, updated_at=job.updated_at
+    ).update(
+        status=Job.Status.FAILED,
+        error=f"Marked failed by {user.get_username()}: it was stuck.",
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    if claimed:
+        record_audit(user=user, action="job.mark_failed", target_type="job", target_id=job.pk,
+                     summary=f"Marked failed: {job.label or job.kind}")  # fmt: skip
+    return bool(claimed)

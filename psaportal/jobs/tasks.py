@@ -52,7 +52,8 @@ class MembraneTask(Task):
 
     def __call__(self, job_id, *args, **kwargs):
         with dispatch.chain_in_process():
-            if self.owns_job and not services.job_mark_running(job_id=job_id):
+            worker = "" if self.request.is_eager else (self.request.hostname or "")
+            if self.owns_job and not services.job_mark_running(job_id=job_id, worker=worker):
                 return None
             try:
                 outcome = self.run(job_id, *args, **kwargs)

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from psaportal.accounts import roles
-from psaportal.jobs import dispatch, services, tasks
+from psaportal.jobs import dispatch, selectors, services, tasks
 from psaportal.jobs.models import Job
 
 
@@ -34,7 +34,37 @@ def job_detail(request, job_id: int):
         if job.is_finished:
             response["HX-Trigger"] = "job-finished"
         return response
-    return render(request, "jobs/job_detail.html", {"job": job})
+    # Asking the worker takes up to a second: on a full load only, not on every poll.
+    stuck = selectors.job_stuck_reason(job=job, ask_worker=True)
+    return render(request, "jobs/job_detail.html", {"job": job, "stuck": stuck})
+
+
+@require_POST
+@permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
+def job_requeue(request, job_id: int):
+    """Send a stuck job's work again (admins)."""
+    job = get_object_or_404(Job, pk=job_id)
+    if selectors.job_stuck_reason(job=job, ask_worker=True) and services.job_requeue(
+        job=job, user=request.user
+    ):
+        messages.success(request, "The job's work was sent again.")
+    else:
+        messages.error(request, "The job is no longer stuck (or cannot be sent again).")
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@require_POST
+@permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
+def job_mark_failed(request, job_id: int):
+    """End a stuck job as failed (admins)."""
+    job = get_object_or_404(Job, pk=job_id)
+    if selectors.job_stuck_reason(job=job, ask_worker=True) and services.job_mark_failed(
+        job=job, user=request.user
+    ):
+        messages.success(request, "The job was marked failed.")
+    else:
+        messages.error(request, "The job is no longer stuck.")
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @require_POST
@@ -49,7 +79,9 @@ def job_try_now(request, job_id: int):
 
 
 def job_list(request):
-    jobs = _visible_jobs(request.user)[:100]
+    jobs = list(_visible_jobs(request.user)[:100])
+    for job in jobs:
+        job.stuck = selectors.job_stuck_reason(job=job)
     return render(request, "jobs/job_list.html", {"jobs": jobs})
 
 

@@ -14,6 +14,7 @@ from psaportal.accounts.context_processors import navigation
 PUBLIC = {
     "login",
     "logout",
+    "healthz",  # for load balancers: no secrets on it (test_healthz)
     "accounts:password_reset",
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
@@ -29,6 +30,8 @@ PAGE_ROLES = {
     "jobs:detail": roles.TECHNICIAN,
     "jobs:try_now": roles.TECHNICIAN,
     "jobs:worker_check": roles.ADMIN,
+    "jobs:requeue": roles.ADMIN,
+    "jobs:mark_failed": roles.ADMIN,
     "accounts:user_list": roles.ADMIN,
     "accounts:user_create": roles.ADMIN,
     "accounts:user_edit": roles.ADMIN,

@@ -1,0 +1,116 @@
+"""Load figures: `make bench BENCH=load` (python tests/bench/run.py load).
+
+The production-like run (`manage.py serve`: gunicorn, two Celery workers and beat, DEBUG
+off, behind a TLS proxy as the headers say) on the machine's PostgreSQL (DATABASE_URL, else
+a local postgres; a throw-away database `psaportal_bench_load` is created and dropped) and
+Redis (REDIS_URL, else the local one), with the sandbox over HTTP (10,000 tickets, 10,000
+time entries), its mirror filled by a full sync through the run's own workers. Then 50
+logged-in users (technicians, managers and admins, 2:1:1) for 60 s on loopback, each
+sending at most 2.5 requests a second (tests/bench/load_locustfile.py: filtered lists,
+search, records, reports, row edits):
+
+- load_rps: requests answered per second over the run;
+- load_median_ms / load_p95_ms: response times of all requests;
+- load_errors: requests answered with anything but a 200 (or not answered).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BENCH_DB = "psaportal_bench_load"
+USERS = 50
+SECONDS = 60
+
+
+def run() -> None:
+    import bench_edits
+    from bench_records import (
+        APP_URL,
+        DEFAULT_REDIS,
+        _admin_sql,
+        _child_env,
+        _migrate,
+        _server_url,
+        _with_database,
+    )
+    from load_runner import free_port, run_locust, serve
+
+    from psaportal.membrane import MembraneClient
+    from psaportal.sandbox.psa import SeedScale
+    from psaportal.sandbox.testing import start_sandbox
+
+    _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    _admin_sql(f"CREATE DATABASE {BENCH_DB}")
+    database_url = _with_database(_server_url(), BENCH_DB)
+    try:
+        _migrate(database_url)
+        scale = SeedScale(tickets=10_000, time_entries=10_000)
+        with (
+            start_sandbox(scale=scale, build_seconds=0, auto_authorize=True) as sandbox,
+            MembraneClient(base_url=sandbox.url, token=sandbox.token) as client,
+            tempfile.TemporaryDirectory() as folder,
+        ):
+            connection_id = client.ensure_connection(app_url=APP_URL)["id"]
+            env = {
+                **_child_env(database_url, sandbox, connection_id),
+                "STATIC_ROOT": folder,
+                "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
+                "CELERY_QUEUE": f"psaportal-bench-load-{os.getpid()}",
+                "BEHIND_TLS_PROXY": "1",
+                "LOG_LEVEL": "WARNING",
+            }
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            port = free_port()
+            with serve(env, port=port, options=(f"--beat-schedule={folder}/beat",)):
+                bench_edits._child(env, "mirror")  # through the run's own workers
+                plan = _plan(env)
+                result = run_locust(
+                    host=f"http://127.0.0.1:{port}",
+                    plan=plan,
+                    users=USERS,
+                    seconds=SECONDS,
+                    env=env,
+                )
+            print(f"load_rps: {result['rps']:.1f} requests/s")
+            print(f"load_median_ms: {result['median_ms']:.0f} ms")
+            print(f"load_p95_ms: {result['p95_ms']:.0f} ms")
+            print(f"load_errors: {result['errors']} requests", flush=True)
+            for name, count in sorted(result["by_name"].items()):
+                median = result["median_ms_by_name"][name]
+                print(f"# {name}: {count} requests, median {median:.0f} ms")
+            for failure in result["failures"]:
+                print(f"# {failure}")
+    finally:
+        _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def _plan(env: dict[str, str]) -> dict:
+    """The users' plan, written by a Django process of its own (the child below)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "plan"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"the load plan failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["plan"]:
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "bench")]
+    from bench_edits import _setup
+
+    connection = _setup()  # Django is set up from here on
+    from tests.bench.load_plan import load_plan
+
+    print(json.dumps(load_plan(connection=connection, sessions_per_role=USERS)))
