@@ -18,8 +18,10 @@ def test_every_post_needs_the_token_htmx_or_not(csrf_client, real_objects, make_
     admin = make_member(roles.ADMIN)
     objects = real_objects(admin)
     csrf_client.force_login(admin)
-    csrf_client.get("/")  # the page that sets the CSRF cookie, as a browser would load it
+    page = csrf_client.get("/")  # the page that sets the CSRF cookie, as a browser loads it
     token = csrf_client.cookies["csrftoken"].value
+    # htmx sends the page's token with every request it makes (base.html).
+    assert b'<body hx-headers=\'{"X-CSRFToken": "' in page.content
     htmx = {"HX-Request": "true"}
     posted = []
     for route in ROUTES:
