@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from psaportal.accounts import roles
 from psaportal.actions import forms as action_forms
-from psaportal.actions.models import Action
+from psaportal.actions import services
 from psaportal.records import registry
 from psaportal.records.changes import fields as change_fields
 from psaportal.sandbox.psa import PsaSimulator, SeedScale
@@ -183,8 +183,9 @@ def test_the_edit_form_takes_any_text(answering_client, make_member, mirrored, v
 
 # -- the schema-driven action forms ----------------------------------------------------------
 
-# Schemas come from Membrane, as JSON PostgreSQL can store: no NUL character in them.
-SCHEMA_TEXT = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=15)
+# Membrane's JSON, NUL characters included (the search drops them). Not lone surrogates: a
+# "\\ud800" escape in an answer still fails to store (known, not yet handled).
+SCHEMA_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=15)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), SCHEMA_TEXT)
 LEAF_SCHEMA = st.fixed_dictionaries(
     {"type": st.sampled_from(["string", "integer", "number", "boolean", "null"])},
@@ -249,10 +250,9 @@ def test_the_action_page_renders_and_runs_for_any_schema(
     answering_client, make_member, psa_connection, schema, raw, mode
 ):
     answering_client.force_login(_member(make_member, roles.ADMIN))
-    action, _ = Action.objects.update_or_create(
-        membrane_id="fuzzed",
-        defaults={"key": "fuzzed", "input_schema": schema, "seen_at": "2026-01-01T00:00Z"},
-    )
+    # Kept as a search keeps what Membrane describes (NUL characters and all).
+    item = {"id": "fuzzed", "key": "fuzzed", "name": "Fuzzed\x00", "inputSchema": schema}
+    action = services.action_upsert(item=item)
     page = answering_client.get(reverse("actions:detail", args=[action.pk]), {"mode": mode})
     assert page.status_code == 200
     posted = dict.fromkeys(form_field_names(page.content.decode()), raw)

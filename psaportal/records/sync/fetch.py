@@ -93,7 +93,7 @@ def fetch_page(
         )
     if b"\\u0000" in content:
         # PostgreSQL text and jsonb cannot hold NUL characters.
-        body = _without_nul(body)
+        body = without_nul(body)
     records = [
         record
         for record in body
@@ -105,13 +105,14 @@ def fetch_page(
     return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
 
 
-def _without_nul(value):
+def without_nul(value):
+    """A JSON value with every NUL character taken out (PostgreSQL cannot store them)."""
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [without_nul(item) for item in value]
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
     return value
 
 
