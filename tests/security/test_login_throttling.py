@@ -10,6 +10,13 @@ from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Every try hashes a password; the throttling does not depend on how slowly."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 ATTACKER = "203.0.113.7"
 OFFICE = "198.51.100.20"
 
