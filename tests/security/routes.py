@@ -90,7 +90,7 @@ class RealObjects:
         for name in ("run-detail", "run-output", "run-again", "run-download"):
             self.by_route[f"actions:{name}"] = {"run_id": action_run.pk}
 
-    def path(self, route: Route) -> str:
-        special = self.by_route.get(route.name, {})
+    def path(self, route: Route, **overrides) -> str:
+        special = self.by_route.get(route.name, {}) | overrides
         kwargs = {arg: special.get(arg, self.by_argument.get(arg)) for arg in route.arguments}
         return reverse(route.name, kwargs=kwargs)

@@ -5,6 +5,8 @@ The table is ``url_roles.MINIMUM_ROLE``; the URLs come from the URL configuratio
 import pytest
 
 from psaportal.accounts import roles
+from psaportal.records import registry
+from tests.records.mirror_rows import mirror_samples
 from tests.security.routes import ROUTES
 from tests.security.url_roles import ANONYMOUS, LEVELS, MINIMUM_ROLE, minimum_role
 
@@ -64,6 +66,25 @@ def test_each_role_is_refused_below_and_served_at_or_above(
             else:
                 assert response.status_code == 403, where
                 assert b"Not allowed" in response.content, where
+
+
+@pytest.mark.parametrize("kind", [kind.key for kind in registry.record_kinds()])
+def test_every_record_kind_is_open_to_technicians_only(
+    answering_client, real_objects, make_member, psa_connection, kind
+):
+    technician = make_member(roles.TECHNICIAN)
+    objects = real_objects(technician)
+    mirror_samples(psa_connection, kind, 1)
+    for route in [route for route in ROUTES if "kind" in route.arguments]:
+        path = objects.path(route, kind=kind)
+        answering_client.logout()
+        for method in ("get", "post"):
+            response = getattr(answering_client, method)(path)
+            assert response.status_code == 302, f"anonymous {method} {path}"
+        answering_client.force_login(technician)
+        for method in ("get", "post"):
+            response = getattr(answering_client, method)(path)
+            assert response.status_code not in (403, 500), f"{method} {path}"
 
 
 def test_django_admin_needs_its_own_login(client, make_member):
