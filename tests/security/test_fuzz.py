@@ -259,3 +259,59 @@ def test_the_action_page_renders_and_runs_for_any_schema(
     posted.setdefault("raw", raw)
     response = answering_client.post(reverse("actions:run", args=[action.pk]), posted)
     assert response.status_code in (200, 302), response.status_code
+
+
+# -- the API console's request form, and every other form that writes -------------------------
+
+API_FIELDS = ["method", "path", "conditions", "orderBy", "fields", "pageSize", "page", "params",
+              "headers", "body", "confirmed"]  # fmt: skip
+API_TEXT = st.one_of(
+    ANY_TEXT,
+    st.sampled_from(["GET", "PATCH", "/service/tickets", "/../x", "a=1&b", "X-A: b\nbad", "{"]),
+)
+
+
+@FUZZ
+@given(data=st.dictionaries(st.sampled_from(API_FIELDS), API_TEXT, max_size=8))
+def test_the_api_console_form_reads_any_request(data):
+    form = action_forms.ApiRequestForm(data)
+    if form.is_valid():
+        form.query()  # what would be sent
+        assert isinstance(form.needs_confirmation, bool)
+
+
+# (the page showing the form, its URL arguments, the URL the form posts to)
+WRITING_FORMS = [
+    ("records:ticket_create", {}, "records:ticket_create"),
+    ("records:time_log", {"psa_id": 1}, "records:time_log"),
+    ("records:note_add", {"psa_id": 1}, "records:note_add"),
+    ("records:list", {"kind": "tickets"}, "records:saved_view_create"),
+    ("accounts:user_create", {}, "accounts:user_create"),
+    ("accounts:password_change", {}, "accounts:password_change"),
+    ("api_console:console", {}, "api_console:send"),
+    ("actions:console", {}, "actions:search-start"),
+]
+
+
+@pytest.mark.django_db
+@settings(FUZZ, max_examples=30)
+@given(
+    form=st.sampled_from(WRITING_FORMS),
+    values=st.lists(API_TEXT, min_size=1, max_size=12),
+    htmx=st.booleans(),
+)
+def test_every_writing_form_takes_any_text(
+    answering_client, make_member, psa_connection, form, values, htmx
+):
+    answering_client.force_login(_member(make_member, roles.ADMIN))
+    mirror_samples(psa_connection, "tickets", 1)
+    page_name, kwargs, target = form
+    page = answering_client.get(reverse(page_name, kwargs=kwargs))
+    assert page.status_code == 200
+    url = reverse(target, kwargs=kwargs)
+    names = sorted(form_field_names(page.content.decode()))
+    assert names, page_name
+    data = {field: values[index % len(values)] for index, field in enumerate(names)}
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = answering_client.post(url, data, headers=headers)
+    assert response.status_code in (200, 302, 400), (url, response.status_code)
