@@ -19,6 +19,7 @@ from psaportal.connections.client import describe_error, membrane_client
 from psaportal.jobs.services import JobProblem, job_start
 from psaportal.membrane import MembraneError, PsaError
 from psaportal.membrane.client import PSA_API_ROOT
+from psaportal.records.sync.fetch import storable
 
 #: Results asked of Membrane per search (its CLI's default).
 SEARCH_LIMIT = 10
@@ -117,6 +118,7 @@ def _search_summary(search: ActionSearch) -> str:
 
 def action_upsert(*, item: dict) -> Action | None:
     """Keep Membrane's description of one action (from a search answer)."""
+    item = storable(item)
     membrane_id = item.get("id")
     if not isinstance(membrane_id, str) or not membrane_id or len(membrane_id) > 100:
         return None

@@ -13,6 +13,7 @@ as soon as the fetch returns, so fetching one page and storing another overlap.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,9 @@ from django.conf import settings
 
 from psaportal.membrane import MalformedResponseError, MembraneClient
 from psaportal.records.registry import RecordKind
+
+# A JSON escape of a UTF-16 surrogate (paired ones are fine; a lone one is not storable).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 #: Incremental syncs ask again for this much time before the watermark, so a change that
 #: landed while the previous sync ran (or a small clock difference) is not missed.
@@ -94,9 +98,8 @@ def fetch_page(
             f"ConnectWise PSA answered a page of {kind.plural} with something not a list.",
             status=response.status_code,
         )
-    if b"\\u0000" in content:
-        # PostgreSQL text and jsonb cannot hold NUL characters.
-        body = _without_nul(body)
+    if b"\\u0000" in content or SURROGATE_ESCAPE.search(content):
+        body = storable(body)
     records = [
         record
         for record in body
@@ -108,18 +111,20 @@ def fetch_page(
     return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
 
 
-def _without_nul(value):
+def storable(value):
+    """A JSON value PostgreSQL can store: text and jsonb refuse NUL characters and lone
+    surrogates (a "\\ud800" escape without its pair), so they are taken out."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return value.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [storable(item) for item in value]
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {storable(key): storable(item) for key, item in value.items()}
     return value
 
 
 def record_from_body(body) -> dict | None:
-    """A single PSA record from a GET answer, or None when it is not one."""
+    """A single PSA record from a GET answer (storable), or None when it is not one."""
     if isinstance(body, dict) and isinstance(body.get("id"), int):
-        return body
+        return storable(body)
     return None
