@@ -2,6 +2,13 @@
 
 It counts with a LIMIT cap (enough to reach the requested page), so a list over 100,000
 rows costs one bounded count, and clamps a page number past the end to the last page.
+
+It counts first, reading the matching ids unordered (at most ``SMALL_RESULT`` of them):
+that read takes the filter and search indexes (the search's GIN index on PostgreSQL) and
+never walks the sort order. A small result is then fetched by those ids and sorted whole,
+so a rare search term or filter never walks an index of a million rows hoping to meet
+its matches (the planner's guess at a prefix search's matches can be off a thousandfold).
+Only a large result walks a sort index, where its matches are dense enough to meet soon.
 """
 
 from __future__ import annotations
@@ -10,6 +17,8 @@ import math
 from dataclasses import dataclass, field
 
 COUNT_CAP = 1_000
+#: The most ids the count-first read fetches; up to this many matches are sorted whole.
+SMALL_RESULT = 5_000
 
 
 @dataclass
@@ -60,23 +69,30 @@ def _page_links(*, number: int, num_pages: int, capped: bool) -> list[int | None
     return links
 
 
-def paginate(*, queryset, page: int, page_size: int, cap: int = COUNT_CAP) -> ListPage:
+def paginate(
+    *, queryset, page: int, page_size: int, cap: int = COUNT_CAP, small: int = SMALL_RESULT
+) -> ListPage:
     """One page of `queryset` (already ordered), with a count capped at `cap` rows."""
     page = max(1, page)
     offset = (page - 1) * page_size
-    rows = list(queryset[offset : offset + page_size])
-    if len(rows) < page_size and (rows or offset == 0):
-        count, capped = offset + len(rows), False
-    else:
-        limit = max(cap, offset + page_size + 1)
-        count = queryset.order_by()[:limit].count()
-        capped = count >= limit
+    limit = max(cap, offset + page_size + 1)
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: small + 1])
+    if len(ids) <= small:
+        matches = len(ids)
+        rows_of = queryset.filter(pk__in=ids) if ids else queryset.none()
+    elif limit <= small:
+        matches = limit
+        rows_of = queryset
+    else:  # a page so far on that the count goes past the ids read
+        matches = queryset.order_by()[:limit].count()
+        rows_of = queryset
+    count, capped = min(matches, limit), matches >= limit
     clamped_from = None
-    if not rows and offset and offset >= count:
+    if offset and offset >= count:
         clamped_from = page
         page = max(1, math.ceil(count / page_size))
         offset = (page - 1) * page_size
-        rows = list(queryset[offset : offset + page_size]) if count else []
+    rows = list(rows_of[offset : offset + page_size]) if count else []
     result = ListPage(
         rows=rows,
         number=page,
