@@ -3,18 +3,22 @@
 It counts with a LIMIT cap (enough to reach the requested page), so a list over 100,000
 rows costs one bounded count, and clamps a page number past the end to the last page.
 
-It counts first, reading the matching ids unordered (at most ``SMALL_RESULT`` of them):
-that read takes the filter and search indexes (the search's GIN index on PostgreSQL) and
-never walks the sort order. A small result is then fetched by those ids and sorted whole,
-so a rare search term or filter never walks an index of a million rows hoping to meet
-its matches (the planner's guess at a prefix search's matches can be off a thousandfold).
-Only a large result walks a sort index, where its matches are dense enough to meet soon.
+Unless the planner expects many matches, it counts first, reading the matching ids
+unordered (at most ``SMALL_RESULT`` of them): that read takes the filter and search
+indexes (the search's GIN index on PostgreSQL) and never walks the sort order. A small
+result is then fetched by those ids and sorted whole, so a rare search term or filter
+never walks an index of a million rows hoping to meet its matches (the planner guesses
+1 row in 200 for a word it has no statistics for, even one that matches nothing). Only a
+large result walks a sort index, where its matches are dense enough to meet soon.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+
+from django.db import connections
 
 COUNT_CAP = 1_000
 #: The most ids the count-first read fetches; up to this many matches are sorted whole.
@@ -69,6 +73,14 @@ def _page_links(*, number: int, num_pages: int, capped: bool) -> list[int | None
     return links
 
 
+def estimated_matches(queryset) -> int | None:
+    """The planner's guess at how many rows ``queryset`` matches (PostgreSQL only)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"]
+
+
 def paginate(
     *, queryset, page: int, page_size: int, cap: int = COUNT_CAP, small: int = SMALL_RESULT
 ) -> ListPage:
@@ -76,16 +88,21 @@ def paginate(
     page = max(1, page)
     offset = (page - 1) * page_size
     limit = max(cap, offset + page_size + 1)
-    ids = list(queryset.order_by().values_list("pk", flat=True)[: small + 1])
-    if len(ids) <= small:
+    # Count first unless the planner expects many matches (then reading up to `small` ids
+    # would cost more than the walk it spares); its guess errs high for unknown words.
+    ids = None
+    estimate = estimated_matches(queryset)
+    if estimate is None or estimate <= small:
+        ids = list(queryset.order_by().values_list("pk", flat=True)[: small + 1])
+    if ids is not None and len(ids) <= small:
         matches = len(ids)
         rows_of = queryset.filter(pk__in=ids) if ids else queryset.none()
-    elif limit <= small:
-        matches = limit
+    else:
         rows_of = queryset
-    else:  # a page so far on that the count goes past the ids read
-        matches = queryset.order_by()[:limit].count()
-        rows_of = queryset
+        if ids is not None and limit <= small:
+            matches = limit  # more than `small` match
+        else:
+            matches = queryset.order_by()[:limit].count()
     count, capped = min(matches, limit), matches >= limit
     clamped_from = None
     if offset and offset >= count:
