@@ -3,10 +3,10 @@
 It counts with a LIMIT cap (enough to reach the requested page), so a list over 100,000
 rows costs one bounded count, and clamps a page number past the end to the last page.
 
-Unless the planner expects many matches, it counts first, reading the matching ids
-unordered (at most ``SMALL_RESULT`` of them): that read takes the filter and search
-indexes (the search's GIN index on PostgreSQL) and never walks the sort order. A small
-result is then fetched by those ids and sorted whole, so a rare search term or filter
+Unless the planner expects many matches, it counts first, reading the matching ids in
+order (at most ``SMALL_RESULT`` of them): that read takes the filter and search indexes
+(the search's GIN index on PostgreSQL) and sorts what it finds rather than walk the sort
+order. A small result's page is then its slice of those ids, so a rare term or filter
 never walks an index of a million rows hoping to meet its matches (the planner guesses
 1 row in 200 for a word it has no statistics for, even one that matches nothing). Only a
 large result walks a sort index, where its matches are dense enough to meet soon.
@@ -93,23 +93,28 @@ def paginate(
     ids = None
     estimate = estimated_matches(queryset)
     if estimate is None or estimate <= small:
-        ids = list(queryset.order_by().values_list("pk", flat=True)[: small + 1])
-    if ids is not None and len(ids) <= small:
+        # In the page's order: asked for more rows than it expects, the planner sorts the
+        # matches it reads through the indexes rather than walk the sort order.
+        ids = list(queryset.values_list("pk", flat=True)[: small + 1])
+    few = ids is not None and len(ids) <= small
+    if few:
         matches = len(ids)
-        rows_of = queryset.filter(pk__in=ids) if ids else queryset.none()
+    elif ids is not None and limit <= small:
+        matches = limit  # more than `small` match
     else:
-        rows_of = queryset
-        if ids is not None and limit <= small:
-            matches = limit  # more than `small` match
-        else:
-            matches = queryset.order_by()[:limit].count()
+        matches = queryset.order_by()[:limit].count()
     count, capped = min(matches, limit), matches >= limit
     clamped_from = None
     if offset and offset >= count:
         clamped_from = page
         page = max(1, math.ceil(count / page_size))
         offset = (page - 1) * page_size
-    rows = list(rows_of[offset : offset + page_size]) if count else []
+    if not count:
+        rows = []
+    elif few:
+        rows = list(queryset.filter(pk__in=ids[offset : offset + page_size]))
+    else:
+        rows = list(queryset[offset : offset + page_size])
     result = ListPage(
         rows=rows,
         number=page,
