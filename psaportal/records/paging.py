@@ -3,13 +3,13 @@
 It counts with a LIMIT cap (enough to reach the requested page), so a list over 100,000
 rows costs one bounded count, and clamps a page number past the end to the last page.
 
-Unless the planner expects many matches, it counts first, reading the matching ids in
-order (at most ``SMALL_RESULT`` of them): that read takes the filter and search indexes
-(the search's GIN index on PostgreSQL) and sorts what it finds rather than walk the sort
-order. A small result's page is then its slice of those ids, so a rare term or filter
-never walks an index of a million rows hoping to meet its matches (the planner guesses
-1 row in 200 for a word it has no statistics for, even one that matches nothing). Only a
-large result walks a sort index, where its matches are dense enough to meet soon.
+Unless the planner expects matches dense enough to fill the page soon by walking a sort
+index, it counts first, reading the matching ids in order (at most ``SMALL_RESULT`` of
+them): that read takes the filter and search indexes (the search's GIN index on
+PostgreSQL) and sorts what it finds rather than walk the sort order. A small result's
+page is then its slice of those ids, so a rare term or filter never walks an index of a
+million rows hoping to meet its matches (the planner guesses 1 row in 200 for a word it
+has no statistics for, even one that matches nothing).
 """
 
 from __future__ import annotations
@@ -81,6 +81,20 @@ def estimated_matches(queryset) -> int | None:
     return plan[0]["Plan"]["Plan Rows"]
 
 
+def _walk_reads_more(*, queryset, rows_wanted: int, small: int) -> bool:
+    """Whether sorting every match (about M rows read) costs more than walking a sort index
+    until the page is full (about rows_wanted * table / M rows, the matches spread evenly).
+    The planner's guess at M errs high for words it has no statistics for, so a word
+    matching nothing is still read whole: through its index, with nothing to read."""
+    matches = estimated_matches(queryset)
+    if matches is None or matches <= 1:
+        return False
+    if matches > small:
+        return True
+    table = estimated_matches(queryset.model._default_manager.using(queryset.db).all())
+    return matches * matches > rows_wanted * table
+
+
 def paginate(
     *, queryset, page: int, page_size: int, cap: int = COUNT_CAP, small: int = SMALL_RESULT
 ) -> ListPage:
@@ -88,13 +102,10 @@ def paginate(
     page = max(1, page)
     offset = (page - 1) * page_size
     limit = max(cap, offset + page_size + 1)
-    # Count first unless the planner expects many matches (then reading up to `small` ids
-    # would cost more than the walk it spares); its guess errs high for unknown words.
     ids = None
-    estimate = estimated_matches(queryset)
-    if estimate is None or estimate <= small:
-        # In the page's order: asked for more rows than it expects, the planner sorts the
-        # matches it reads through the indexes rather than walk the sort order.
+    if not _walk_reads_more(queryset=queryset, rows_wanted=offset + page_size, small=small):
+        # Count first, in the page's order: asked for more rows than it expects, the
+        # planner sorts the matches it finds through the indexes, never walks the order.
         ids = list(queryset.values_list("pk", flat=True)[: small + 1])
     few = ids is not None and len(ids) <= small
     if few:
