@@ -184,13 +184,24 @@ class Ticket(MirrorRecord):
 
     class Meta(MirrorRecord.Meta):
         indexes = [
-            models.Index(fields=["connection", "closed_flag", "last_updated"], name="tk_open_upd"),
-            models.Index(fields=["connection", "status_name"], name="tk_status"),
-            models.Index(fields=["connection", "board_name"], name="tk_board"),
-            models.Index(fields=["connection", "priority_name"], name="tk_priority"),
-            models.Index(fields=["connection", "owner_identifier"], name="tk_owner"),
-            # Sorting a filtered list by company can walk this in order and stop early.
-            models.Index(fields=["connection", "company_name"], name="tk_company"),
+            # The list's filters and sorts (see paging.py for when a list walks one). Each
+            # ends in psa_id, the list's tie-break, so a walk is in the page's exact order:
+            # a filter with a psa_id sort, a sort by the column, or open/closed with a date.
+            models.Index(
+                fields=["connection", "closed_flag", "last_updated", "psa_id"], name="tk_open_upd"
+            ),
+            models.Index(
+                fields=["connection", "closed_flag", "date_entered", "psa_id"],
+                name="tk_open_entered",
+            ),
+            models.Index(fields=["connection", "closed_flag", "psa_id"], name="tk_open_id"),
+            models.Index(fields=["connection", "last_updated", "psa_id"], name="tk_updated"),
+            models.Index(fields=["connection", "date_entered", "psa_id"], name="tk_entered"),
+            models.Index(fields=["connection", "status_name", "psa_id"], name="tk_status"),
+            models.Index(fields=["connection", "board_name", "psa_id"], name="tk_board"),
+            models.Index(fields=["connection", "priority_name", "psa_id"], name="tk_priority"),
+            models.Index(fields=["connection", "owner_identifier", "psa_id"], name="tk_owner"),
+            models.Index(fields=["connection", "company_name", "psa_id"], name="tk_company"),
             # Reports count tickets in the period they closed in.
             models.Index(fields=["connection", "closed_date"], name="tk_closed"),
         ]

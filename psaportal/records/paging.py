@@ -2,14 +2,27 @@
 
 It counts with a LIMIT cap (enough to reach the requested page), so a list over 100,000
 rows costs one bounded count, and clamps a page number past the end to the last page.
+
+Unless the planner expects matches dense enough to fill the page soon by walking a sort
+index, it counts first, reading the matching ids in order (at most ``SMALL_RESULT`` of
+them): that read takes the filter and search indexes (the search's GIN index on
+PostgreSQL) and sorts what it finds rather than walk the sort order. A small result's
+page is then its slice of those ids, so a rare term or filter never walks an index of a
+million rows hoping to meet its matches (the planner guesses 1 row in 200 for a word it
+has no statistics for, even one that matches nothing).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
+from django.db import connections
+
 COUNT_CAP = 1_000
+#: The most ids the count-first read fetches; up to this many matches are sorted whole.
+SMALL_RESULT = 5_000
 
 
 @dataclass
@@ -60,23 +73,59 @@ def _page_links(*, number: int, num_pages: int, capped: bool) -> list[int | None
     return links
 
 
-def paginate(*, queryset, page: int, page_size: int, cap: int = COUNT_CAP) -> ListPage:
+def estimated_matches(queryset) -> int | None:
+    """The planner's guess at how many rows ``queryset`` matches (PostgreSQL only)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def _walk_reads_more(*, queryset, rows_wanted: int, small: int) -> bool:
+    """Whether sorting every match (about M rows read) costs more than walking a sort index
+    until the page is full (about rows_wanted * table / M rows, the matches spread evenly).
+    The planner's guess at M errs high for words it has no statistics for, so a word
+    matching nothing is still read whole: through its index, with nothing to read."""
+    matches = estimated_matches(queryset)
+    if matches is None or matches <= 1:
+        return False
+    if matches > small:
+        return True
+    table = estimated_matches(queryset.model._default_manager.using(queryset.db).all())
+    return matches * matches > rows_wanted * table
+
+
+def paginate(
+    *, queryset, page: int, page_size: int, cap: int = COUNT_CAP, small: int = SMALL_RESULT
+) -> ListPage:
     """One page of `queryset` (already ordered), with a count capped at `cap` rows."""
     page = max(1, page)
     offset = (page - 1) * page_size
-    rows = list(queryset[offset : offset + page_size])
-    if len(rows) < page_size and (rows or offset == 0):
-        count, capped = offset + len(rows), False
+    limit = max(cap, offset + page_size + 1)
+    ids = None
+    if not _walk_reads_more(queryset=queryset, rows_wanted=offset + page_size, small=small):
+        # Count first, in the page's order: asked for more rows than it expects, the
+        # planner sorts the matches it finds through the indexes, never walks the order.
+        ids = list(queryset.values_list("pk", flat=True)[: small + 1])
+    few = ids is not None and len(ids) <= small
+    if few:
+        matches = len(ids)
+    elif ids is not None and limit <= small:
+        matches = limit  # more than `small` match
     else:
-        limit = max(cap, offset + page_size + 1)
-        count = queryset.order_by()[:limit].count()
-        capped = count >= limit
+        matches = queryset.order_by()[:limit].count()
+    count, capped = min(matches, limit), matches >= limit
     clamped_from = None
-    if not rows and offset and offset >= count:
+    if offset and offset >= count:
         clamped_from = page
         page = max(1, math.ceil(count / page_size))
         offset = (page - 1) * page_size
-        rows = list(queryset[offset : offset + page_size]) if count else []
+    if not count:
+        rows = []
+    elif few:
+        rows = list(queryset.filter(pk__in=ids[offset : offset + page_size]))
+    else:
+        rows = list(queryset[offset : offset + page_size])
     result = ListPage(
         rows=rows,
         number=page,

@@ -15,6 +15,13 @@ a throw-away database `psaportal_bench` is created and dropped) and the sandbox 
   filter, a sort and a search term, varied per request) through Django's test client over
   the 100,000 mirrored tickets, 300 requests after 20 warm-up ones, with production
   settings (DEBUG off).
+
+At 1,000,000 tickets (`run_1m`; BENCH_1M=0 skips it, BENCH_1M=only runs it alone):
+
+- sandbox_seed_1m_s / sandbox_seed_1m_peak_mb: the sandbox seeding 1,000,000 tickets and
+  1,000,000 time entries (a fresh process, its peak resident memory);
+- sync_worker_peak_mb_1m: the worker's peak memory during a full sync of them;
+- ticket_list_1m_median_ms / ticket_list_1m_p95_ms: the ticket list as above, over them.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ from procstats import peak_rss_mb
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-BENCH_DB = "psaportal_bench"
+# Per run, so that benchmarks run at once by different people never share a database.
+BENCH_DB = f"psaportal_bench_{os.getpid()}"
 TICKETS = 100_000
+MILLION = 1_000_000
 SMALL_TICKETS = 10_000
 CHANGED = 100
 LIST_REQUESTS = 300
@@ -50,6 +59,16 @@ APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 
 
 def run() -> None:
+    scope = os.environ.get("BENCH_1M", "1")
+    if scope == "only":
+        run_1m()
+        return
+    run_100k()
+    if scope != "0":
+        run_1m()
+
+
+def run_100k() -> None:
     from psaportal.membrane import MembraneClient
     from psaportal.sandbox.psa import SeedScale
     from psaportal.sandbox.testing import start_sandbox
@@ -112,6 +131,60 @@ def run() -> None:
                     print(f"ticket_list_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
     finally:
         _drop_database(database_url)
+
+
+def run_1m() -> None:
+    """The seed, the worker's memory in a full sync, and the list, at 1,000,000 tickets."""
+    from psaportal.membrane import MembraneClient
+    from psaportal.sandbox.psa import SeedScale
+    from psaportal.sandbox.testing import start_sandbox
+
+    scale = SeedScale(tickets=MILLION, time_entries=MILLION, contacts=150)
+    database_url = _bench_database()
+    try:
+        with tempfile.TemporaryDirectory() as psa_dir:
+            # Seeded in a process of its own, to measure it; the sandbox then reuses the file.
+            psa_file = str(pathlib.Path(psa_dir, "psa.sqlite3"))
+            seed_env = {**os.environ, "BENCH_PSA_FILE": psa_file, "BENCH_TICKETS": str(MILLION)}
+            seeded = _child(seed_env, "seed")
+            print(f"sandbox_seed_1m_s: {seeded['seconds']:.0f} s")
+            print(f"sandbox_seed_1m_peak_mb: {seeded['peak_mb']:.0f} MB", flush=True)
+            _migrate(database_url)
+            with start_sandbox(
+                scale=scale, db_path=psa_file, build_seconds=0, auto_authorize=True
+            ) as sandbox:
+                with MembraneClient(base_url=sandbox.url, token=sandbox.token) as client:
+                    connection = client.ensure_connection(app_url=APP_URL)
+                    connection_id = client.get_connection(connection["id"])["id"]
+                env = _child_env(database_url, sandbox, connection_id)
+                _child(env, "reset")
+                with _celery_worker(env) as (worker, worker_env):
+                    full = _child(worker_env, "sync", "full")
+                    peak = _peak_mb(worker)
+                assert full["records"] == MILLION, full
+                print(f"sync_worker_peak_mb_1m: {peak:.0f} MB", flush=True)
+                listing = _list_timings(env, database_url)
+        print(f"ticket_list_1m_median_ms: {listing['median_ms']:.1f} ms")
+        print(f"ticket_list_1m_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+    finally:
+        _drop_database(database_url)
+
+
+def _list_timings(env: dict[str, str], database_url: str) -> dict:
+    """The list's timings (`child_list`) with production settings."""
+    with tempfile.TemporaryDirectory() as static_root:
+        # Production settings serve hashed static files: collect them first.
+        list_env = {**env, "STATIC_ROOT": static_root}
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+            cwd=ROOT,
+            env=list_env,
+            check=True,
+        )
+        # A sync writes gigabytes of WAL: let PostgreSQL write it out now, so that its
+        # checkpoint does not land inside the list timings.
+        _checkpoint(database_url)
+        return _child(list_env, "list")
 
 
 def _server_url() -> str:
@@ -282,6 +355,22 @@ def child_sync(mode: str) -> dict:
     return {"seconds": seconds, "records": run.records_seen, "requests": run.requests}
 
 
+def child_seed() -> dict:
+    sys.path.insert(0, str(ROOT))
+    import resource
+
+    from psaportal.sandbox.psa import PsaSimulator, SeedScale
+
+    started = time.perf_counter()
+    tickets = int(os.environ["BENCH_TICKETS"])
+    scale = SeedScale(tickets=tickets, time_entries=tickets, contacts=150)
+    PsaSimulator(scale, db_path=os.environ["BENCH_PSA_FILE"]).close()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def child_list() -> dict:
     _setup()
     from django.contrib.auth import get_user_model
@@ -324,5 +413,6 @@ def child_list() -> dict:
 
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
-    result = {"reset": child_reset, "sync": child_sync, "list": child_list}[command](*rest)
+    children = {"reset": child_reset, "sync": child_sync, "list": child_list, "seed": child_seed}
+    result = children[command](*rest)
     print(json.dumps(result))

@@ -3,19 +3,22 @@
 Every kind draws from its own `random.Random(f"{seed}:{kind}")`, so the same seed and
 scale give the same records. Records are generated one at a time and inserted in
 batches; only small per-record facts (a ticket's company, dates, owner, summary) are
-kept in compact arrays for the kinds that refer back to them.
+kept in compact arrays for the kinds that refer back to them, so a million tickets seed
+in flat memory: a ticket's summary is kept as the number of one of its few distinct texts.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
+import functools
 import random
 import sqlite3
 import time
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+import orjson
 
 from .schema import (
     BOARD_LOOKUP_ROWS,
@@ -26,9 +29,11 @@ from .schema import (
     PRIORITIES,
     board_lookup_id,
     lookup_board,
-    lookup_ref,
     make_ref,
     status_id,
+)
+from .schema import (
+    lookup_ref as schema_lookup_ref,
 )
 
 BATCH = 5_000
@@ -187,7 +192,13 @@ def iso(timestamp: float) -> str:
 
 
 def dumps(record: dict) -> str:
-    return json.dumps(record, separators=(",", ":"))
+    # SQLite's JSON functions read text, not the bytes orjson gives.
+    return orjson.dumps(record).decode()
+
+
+# Records share these reference objects: each record is written out as soon as it is built
+# and never changed after, so one object per lookup row is safe and saves building millions.
+lookup_ref = functools.cache(schema_lookup_ref)
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, rows: Iterable[tuple]) -> int:
@@ -594,7 +605,9 @@ class Seeder:
         self.ticket_entered = array("q")
         self.ticket_end = array("q")
         self.ticket_owner = array("i")
-        self.ticket_summary: list[str] = []
+        self.summary_texts: list[str] = []
+        self.summary_numbers: dict[str, int] = {}
+        self.ticket_summary_number = array("i")
         anchor = self.anchor
         board_weights = (0.6, 0.8, 0.9, 1.0)
         priority_weights = (0.04, 0.16, 0.78, 0.96, 1.0)
@@ -697,10 +710,16 @@ class Seeder:
                 self.ticket_entered.append(entered)
                 self.ticket_end.append(end)
                 self.ticket_owner.append(owner)
-                self.ticket_summary.append(summary)
+                number = self.summary_numbers.setdefault(summary, len(self.summary_texts))
+                if number == len(self.summary_texts):
+                    self.summary_texts.append(summary)
+                self.ticket_summary_number.append(number)
                 yield ticket_id, iso(updated), dumps(record)
 
         insert_rows(self.conn, "ticket", rows())
+
+    def ticket_summary(self, ticket_id: int) -> str:
+        return self.summary_texts[self.ticket_summary_number[ticket_id - 1]]
 
     # ------------------------------------------------------------ projects & opportunities
 
@@ -851,7 +870,7 @@ class Seeder:
                     record["chargeToId"] = ticket_id
                     record["chargeToType"] = "ServiceTicket"
                     record["ticket"] = make_ref(
-                        "ticket", ticket_id, summary=self.ticket_summary[ticket_id - 1]
+                        "ticket", ticket_id, summary=self.ticket_summary(ticket_id)
                     )
                 else:
                     record["chargeToType"] = "ChargeCode"
@@ -935,13 +954,13 @@ class Seeder:
                     record["opportunity"] = make_ref(
                         "opportunity", target, name=self.opportunity_names[target - 1]
                     )
-                elif roll < 0.8 and self.ticket_summary:
-                    target = rng.randint(1, len(self.ticket_summary))
+                elif roll < 0.8 and self.ticket_company:
+                    target = rng.randint(1, len(self.ticket_company))
                     company_id = self.ticket_company[target - 1]
                     record["chargeToType"] = "Ticket"
                     record["chargeToId"] = target
                     record["ticket"] = make_ref(
-                        "ticket", target, summary=self.ticket_summary[target - 1]
+                        "ticket", target, summary=self.ticket_summary(target)
                     )
                     entered = max(entered, self.ticket_entered[target - 1])
                 elif self.project_names:
@@ -983,7 +1002,7 @@ class Seeder:
                     record["chargeToId"] = ticket_id
                     record["chargeToType"] = "ServiceTicket"
                     record["ticket"] = make_ref(
-                        "ticket", ticket_id, summary=self.ticket_summary[ticket_id - 1]
+                        "ticket", ticket_id, summary=self.ticket_summary(ticket_id)
                     )
                     date = max(date, self.ticket_entered[ticket_id - 1])
                 else:
