@@ -20,6 +20,9 @@ from psaportal.membrane import MalformedResponseError, MembraneClient
 from psaportal.records.registry import RecordKind
 
 PAGE_SIZE = 1000
+#: The first sync's page of the newest records (``RecordKind.first_page_conditions``): two
+#: list pages' worth, small so that it arrives within a fraction of a second.
+NEWEST_PAGE_SIZE = 100
 #: Incremental syncs ask again for this much time before the watermark, so a change that
 #: landed while the previous sync ran (or a small clock difference) is not missed.
 OVERLAP = timedelta(minutes=2)
@@ -84,25 +87,54 @@ def fetch_page(
     response = client.proxy(
         connection_id, "GET", kind_path(kind, parent_id), query=query, headers=FORWARD_ONLY
     )
-    content = response.content
+    body = _list_body(response, kind)
+    records = _records(body)
+    last_id = max((record["id"] for record in records), default=None)
+    return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
+
+
+def fetch_newest(
+    *,
+    client: MembraneClient,
+    connection_id: str,
+    kind: RecordKind,
+    page_size: int = NEWEST_PAGE_SIZE,
+) -> list[dict]:
+    """The most recently updated records matching the kind's ``first_page_conditions``:
+    one offset page ordered by ``_info/lastUpdated desc`` (the full sync reads them again
+    in its own order)."""
+    query = {
+        "pageSize": page_size,
+        "orderBy": "_info/lastUpdated desc",
+        "conditions": kind.first_page_conditions,
+    }
+    response = client.proxy(connection_id, "GET", kind_path(kind), query=query)
+    return _records(_list_body(response, kind))
+
+
+def _list_body(response, kind: RecordKind) -> list:
+    """A list answer's JSON list, NUL characters dropped."""
     body = response.json()
     if not isinstance(body, list):
         raise MalformedResponseError(
             f"ConnectWise PSA answered a page of {kind.plural} with something not a list.",
             status=response.status_code,
         )
-    if b"\\u0000" in content:
+    if b"\\u0000" in response.content:
         # PostgreSQL text and jsonb cannot hold NUL characters.
         body = _without_nul(body)
-    records = [
+    return body
+
+
+def _records(body: list) -> list[dict]:
+    """The records of a list answer: the dicts with a whole-number id."""
+    return [
         record
         for record in body
         if isinstance(record, dict)
         and isinstance(record.get("id"), int)
         and not isinstance(record.get("id"), bool)
     ]
-    last_id = max((record["id"] for record in records), default=None)
-    return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
 
 
 def _without_nul(value):

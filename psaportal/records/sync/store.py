@@ -78,8 +78,12 @@ def store_records(
     kind: registry.RecordKind,
     records: list[dict],
     synced_at: datetime | None = None,
+    only_new: bool = False,
 ) -> StoredPage:
-    """Insert or update ``records`` and their documents in bulk (a statement per table)."""
+    """Insert or update ``records`` and their documents in bulk (a statement per table).
+
+    ``only_new`` inserts the records not mirrored yet and leaves the others as they are.
+    """
     if not records:
         return StoredPage(count=0, newest=None)
     with transaction.atomic():
@@ -88,13 +92,11 @@ def store_records(
             connection_id=connection_id, kind=kind, records=records, synced_at=synced_at
         )
         if db_connection.vendor == "postgresql":
-            _copy_upsert(kind, rows)
+            _copy_upsert(kind, rows, only_new=only_new)
         else:
             kind.model.objects.bulk_create(
                 [kind.model(**_without_data(values)) for values in rows],
-                update_conflicts=True,
-                unique_fields=["connection", "psa_id"],
-                update_fields=kind.model.typed_field_names(),
+                **_on_conflict(only_new, ["connection", "psa_id"], kind.model.typed_field_names()),
             )
             models.RecordDocument.objects.bulk_create(
                 [
@@ -106,11 +108,20 @@ def store_records(
                     )
                     for values in rows
                 ],
-                update_conflicts=True,
-                unique_fields=["connection", "kind", "psa_id"],
-                update_fields=["data"],
+                **_on_conflict(only_new, ["connection", "kind", "psa_id"], ["data"]),
             )
     return StoredPage(count=len(rows), newest=newest)
+
+
+def _on_conflict(only_new: bool, unique_fields: list[str], update_fields: list[str]) -> dict:
+    """``bulk_create``'s arguments for rows already mirrored: leave them, or update them."""
+    if only_new:
+        return {"ignore_conflicts": True}
+    return {
+        "update_conflicts": True,
+        "unique_fields": unique_fields,
+        "update_fields": update_fields,
+    }
 
 
 def _without_data(values: dict) -> dict:
@@ -133,6 +144,8 @@ class _CopyPlan(NamedTuple):
     copy: str
     upsert: str
     upsert_documents: str
+    insert_new: str
+    insert_new_documents: str
 
 
 @functools.cache
@@ -153,6 +166,11 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
     plan_columns = [
         (field.attname, field.get_default() if field.has_default() else None) for field in fields
     ]
+    insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {load} ON CONFLICT "
+    insert_documents = (
+        f"INSERT INTO {documents} (connection_id, kind, psa_id, data) "
+        f"SELECT connection_id, %s, psa_id, data FROM {load} ON CONFLICT "
+    )
     return _CopyPlan(
         columns=plan_columns,
         datetime_indexes=[
@@ -165,21 +183,18 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
         # Empty even when an earlier upsert ran in the same (test or outer) transaction.
         empty_load=f"TRUNCATE {load}",
         copy=f"COPY {load} ({columns}, data) FROM STDIN",
-        upsert=(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {load} "
-            f"ON CONFLICT (connection_id, psa_id) DO UPDATE SET {updates}"
-        ),
+        upsert=f"{insert}(connection_id, psa_id) DO UPDATE SET {updates}",
         # A document the PSA did not change is left as it is: no new row version to write.
         upsert_documents=(
-            f"INSERT INTO {documents} (connection_id, kind, psa_id, data) "
-            f"SELECT connection_id, %s, psa_id, data FROM {load} "
-            "ON CONFLICT (connection_id, kind, psa_id) DO UPDATE SET data = EXCLUDED.data "
+            f"{insert_documents}(connection_id, kind, psa_id) DO UPDATE SET data = EXCLUDED.data "
             f"WHERE {documents}.data IS DISTINCT FROM EXCLUDED.data"
         ),
+        insert_new=f"{insert}DO NOTHING",
+        insert_new_documents=f"{insert_documents}DO NOTHING",
     )
 
 
-def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
+def _copy_upsert(kind: registry.RecordKind, rows: list[dict], *, only_new: bool) -> None:
     """PostgreSQL: COPY the rows into a temporary table, then upsert them in one statement
     per table.
 
@@ -201,8 +216,12 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
                         row[index] = row[index].isoformat()
                 row.append(orjson.dumps(values["data"]).decode())  # the load table's last column
                 copy.write_row(row)
-        cursor.execute(plan.upsert)
-        cursor.execute(plan.upsert_documents, [kind.key])
+        if only_new:
+            cursor.execute(plan.insert_new)
+            cursor.execute(plan.insert_new_documents, [kind.key])
+        else:
+            cursor.execute(plan.upsert)
+            cursor.execute(plan.upsert_documents, [kind.key])
 
 
 def unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime):
