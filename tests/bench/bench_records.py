@@ -1,7 +1,8 @@
 """Records sync and list figures: `make bench BENCH=records` (python tests/bench/run.py records).
 
 Against the machine's PostgreSQL (DATABASE_URL, else a local postgres on 127.0.0.1:5432;
-a throw-away database `psaportal_bench` is created and dropped) and the sandbox over HTTP:
+a throw-away database `psaportal_bench_<pid>`, its own so that benchmarks run side by
+side, is created and dropped) and the sandbox over HTTP:
 
 - sync_full_records_per_s / sync_full_requests: a full sync of 100,000 tickets into an
   empty mirror, timed from `sync_start` to the Job finishing, run as in production: a
@@ -14,7 +15,11 @@ a throw-away database `psaportal_bench` is created and dropped) and the sandbox 
 - ticket_list_median_ms / ticket_list_p95_ms: GET of the ticket list page (50 rows, a
   filter, a sort and a search term, varied per request) through Django's test client over
   the 100,000 mirrored tickets, 300 requests after 20 warm-up ones, with production
-  settings (DEBUG off).
+  settings (DEBUG off);
+- ticket_list_during_sync_median_ms / _p95_ms (and _requests): the same requests, one
+  after another for as long as a full sync of the 100,000 mirrored tickets runs;
+- first_tickets_visible_s: from an empty mirror, from starting the first sync of every
+  kind to the open tickets list showing 50 rows (its newest open tickets come first).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from procstats import peak_rss_mb
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-BENCH_DB = "psaportal_bench"
+BENCH_DB = f"psaportal_bench_{os.getpid()}"
 TICKETS = 100_000
 SMALL_TICKETS = 10_000
 CHANGED = 100
@@ -75,7 +80,8 @@ def run() -> None:
                     if tickets != TICKETS:
                         continue
                     print(f"sync_full_records_per_s: {tickets / full['seconds']:.0f} records/s")
-                    expected = math.ceil(tickets / 1000) + 1
+                    # The count, the newest open tickets (a first sync), then the pages.
+                    expected = math.ceil(tickets / 1000) + 2
                     print(f"sync_full_requests: {requests} requests (expected {expected})")
                     print(f"sync_worker_peak_mb_10k: {peaks[SMALL_TICKETS]:.0f} MB")
                     print(f"sync_worker_peak_mb_100k: {peaks[TICKETS]:.0f} MB", flush=True)
@@ -108,10 +114,34 @@ def run() -> None:
                         # that its checkpoint does not land inside the list timings.
                         _checkpoint(database_url)
                         listing = _child(list_env, "list")
-                    print(f"ticket_list_median_ms: {listing['median_ms']:.1f} ms")
-                    print(f"ticket_list_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+                        print(f"ticket_list_median_ms: {listing['median_ms']:.1f} ms")
+                        print(f"ticket_list_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+                        _syncing_figures(list_env, database_url)
     finally:
         _drop_database(database_url)
+
+
+def _syncing_figures(list_env: dict[str, str], database_url: str) -> None:
+    """The list while a full sync runs, and how soon a first sync shows open tickets.
+
+    - ticket_list_during_sync_median_ms / _p95_ms: the list requests of ``child_list``, sent
+      one after another for as long as a full sync of the 100,000 mirrored tickets runs
+      (the worker's two processes busy with it);
+    - first_tickets_visible_s: from an empty mirror, from starting the first sync of every
+      kind (the connection is READY; the admin's "Start first sync") to the open tickets
+      list showing a full page of 50 rows.
+    """
+    _checkpoint(database_url)
+    with _celery_worker(list_env) as (_, worker_env):
+        during = _child(worker_env, "list_during_sync")
+    print(f"ticket_list_during_sync_requests: {during['requests']} requests")
+    print(f"ticket_list_during_sync_median_ms: {during['median_ms']:.1f} ms")
+    print(f"ticket_list_during_sync_p95_ms: {during['p95_ms']:.1f} ms", flush=True)
+    _child(list_env, "reset")
+    _checkpoint(database_url)
+    with _celery_worker(list_env) as (_, worker_env):
+        first = _child(worker_env, "first_tickets")
+    print(f"first_tickets_visible_s: {first['seconds']:.2f} s", flush=True)
 
 
 def _server_url() -> str:
@@ -282,9 +312,10 @@ def child_sync(mode: str) -> dict:
     return {"seconds": seconds, "records": run.records_seen, "requests": run.requests}
 
 
-def child_list() -> dict:
-    _setup()
+def _list_client():
+    """A technician's test client and the ticket list's URL."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
     from django.test import Client
     from django.urls import reverse
 
@@ -292,37 +323,121 @@ def child_list() -> dict:
 
     user, _ = get_user_model().objects.get_or_create(username="bench-technician")
     app_label, codename = roles.VIEW_RECORDS.split(".")
-    from django.contrib.auth.models import Permission
-
     user.user_permissions.add(
         Permission.objects.get(content_type__app_label=app_label, codename=codename)
     )
     client = Client(HTTP_HOST="127.0.0.1", secure=True)
     client.force_login(user)
-    url = reverse("records:list", args=["tickets"])
+    return client, reverse("records:list", args=["tickets"])
+
+
+def _list_queries():
+    """The list requests the figures time: a search term, a sort, a filter and a page."""
     terms = ["printer", "vpn", "outlook", "backup", "password", "email", "server", "laptop"]
     sorts = ["-last_updated", "psa_id", "-date_entered", "company_name", "-priority_name"]
     filters = [{"open": "open"}, {"open": "closed"}, {"priority": "Priority 3 - Normal"}]
     rng = random.Random(7)
-    timings = []
-    for number in range(LIST_WARMUP + LIST_REQUESTS):
+    while True:
         query = {"q": rng.choice(terms), "sort": rng.choice(sorts), **rng.choice(filters)}
         query["page"] = str(rng.randint(1, 3))
-        started = time.perf_counter()
-        response = client.get(url, query)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise SystemExit(f"the list answered {response.status_code}")
-        if number >= LIST_WARMUP:
-            timings.append(elapsed)
-    timings.sort()
+        yield query
+
+
+def _timed_get(client, url: str, query: dict) -> tuple[float, str]:
+    """One GET: its time in milliseconds and the page."""
+    started = time.perf_counter()
+    response = client.get(url, query)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"the list answered {response.status_code}")
+    return elapsed, response.content.decode()
+
+
+def _percentiles(timings: list[float]) -> dict:
+    timings = sorted(timings)
     return {
+        "requests": len(timings),
         "median_ms": statistics.median(timings),
         "p95_ms": timings[math.ceil(0.95 * len(timings)) - 1],
     }
 
 
+def child_list() -> dict:
+    _setup()
+    client, url = _list_client()
+    queries = _list_queries()
+    timings = []
+    for number in range(LIST_WARMUP + LIST_REQUESTS):
+        elapsed, _ = _timed_get(client, url, next(queries))
+        if number >= LIST_WARMUP:
+            timings.append(elapsed)
+    return _percentiles(timings)
+
+
+def _start_sync(connection, kinds):
+    from django.db import transaction
+
+    from psaportal.records.sync import services
+
+    with transaction.atomic():  # the tasks are queued when this commits
+        return services.sync_start(connection=connection, kinds=kinds, mode="full")
+
+
+def _wait_for(job) -> None:
+    while not job.is_finished:
+        time.sleep(0.02)
+        job.refresh_from_db()
+    if job.status != "succeeded":
+        raise SystemExit(f"the sync failed: {job.error}")
+
+
+def child_list_during_sync() -> dict:
+    """The list's timings while a full sync of the mirrored tickets runs."""
+    connection = _setup()
+    from psaportal.records import registry
+
+    client, url = _list_client()
+    queries = _list_queries()
+    for _ in range(LIST_WARMUP):
+        _timed_get(client, url, next(queries))
+    job = _start_sync(connection, [registry.get_kind("tickets")])
+    timings = []
+    while not job.is_finished:
+        timings.append(_timed_get(client, url, next(queries))[0])
+        job.refresh_from_db()
+    _wait_for(job)
+    return _percentiles(timings)
+
+
+def child_first_tickets() -> dict:
+    """Seconds from starting the first sync of every kind to the open tickets list showing
+    a full page (50 rows); then waits for the sync to end."""
+    connection = _setup()
+    from psaportal.records import registry
+
+    client, url = _list_client()
+    _timed_get(client, url, {"open": "open"})  # warm up on the empty mirror
+    started = time.perf_counter()
+    job = _start_sync(connection, registry.sync_order())
+    while True:
+        _, page = _timed_get(client, url, {"open": "open", "page_size": "50"})
+        if page.count('id="tickets-row-') >= 50:
+            seconds = time.perf_counter() - started
+            break
+        job.refresh_from_db()
+        if job.is_finished:
+            raise SystemExit(f"the sync ended ({job.status}) before the list showed 50 tickets")
+    _wait_for(job)
+    return {"seconds": seconds}
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
-    result = {"reset": child_reset, "sync": child_sync, "list": child_list}[command](*rest)
+    result = {
+        "reset": child_reset,
+        "sync": child_sync,
+        "list": child_list,
+        "list_during_sync": child_list_during_sync,
+        "first_tickets": child_first_tickets,
+    }[command](*rest)
     print(json.dumps(result))
