@@ -10,6 +10,8 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
@@ -25,10 +27,10 @@ from psaportal.records.models import (
     SyncState,
     Ticket,
 )
-from psaportal.records.sync import fetch, services, status, tasks
+from psaportal.records.sync import fetch, services, status, store, tasks
 from psaportal.sandbox.psa import SeedScale
 from psaportal.sandbox.testing import start_sandbox
-from tests.records.mirror_rows import mirror_samples, ready_connection
+from tests.records.mirror_rows import mirror_samples, ready_connection, sample_record
 
 TICKETS = registry.get_kind("tickets")
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
@@ -505,3 +507,17 @@ def test_on_a_real_worker_a_psa_that_keeps_refusing_fails_the_job_with_a_reason(
     assert "tickets: Membrane had a temporary problem" in job.error, job.error
     assert f"gave up after {settings.TASK_MAX_ATTEMPTS} tries" in job.error
     assert SyncRun.objects.get(job=job).requests == settings.TASK_MAX_ATTEMPTS
+
+
+def test_a_sync_page_is_written_a_batch_to_a_transaction(connection):
+    records = [sample_record("tickets", n) for n in range(600, 0, -1)]
+    with CaptureQueriesContext(db_connection) as queries:
+        stored = store.store_in_batches(connection_id=connection.pk, kind=TICKETS, records=records)
+
+    ticket_writes = [query for query in queries if 'INTO "records_ticket"' in query["sql"]]
+    assert len(ticket_writes) == math.ceil(600 / store.WRITE_BATCH) == 3
+    assert stored.count == 600
+    assert stored.newest == max(models.last_updated(record) for record in records)
+    assert mirror_ids(connection) == list(range(1, 601))
+    synced = Ticket.objects.filter(connection=connection).values_list("synced_at", flat=True)
+    assert len(set(synced)) == 1  # one moment for the page, whatever its batches

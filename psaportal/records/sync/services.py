@@ -460,10 +460,10 @@ def sync_page_store(*, work: PageWork) -> bool:
     True when this finished its run."""
     if work.mode == SyncRun.Mode.SWEEP:
         return _sweep_page_store(work=work)
+    stored = store.store_in_batches(
+        connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
+    )
     with transaction.atomic():
-        stored = store.store_records(
-            connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
-        )
         first_time = SyncPage.objects.filter(pk=work.page_id, done=False).update(
             done=True, records=stored.count, error=""
         )
