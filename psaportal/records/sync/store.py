@@ -126,23 +126,37 @@ def store_in_batches(
     """A sync page's ``store_records``, ``WRITE_BATCH`` records to a transaction.
 
     Short transactions keep the bursts of locks, WAL and index merging that the lists'
-    queries run beside short. Every batch is marked seen at the same moment, and a page
-    cut short by a crash is simply stored again when its task is retried.
+    queries run beside short; their commits do not wait for the disk, so four of them
+    cost no more than one. Every batch is marked seen at the same moment, and a page cut
+    short by a crash is simply stored again when its task is retried.
     """
     synced_at = database_now()
     ordered = sorted({record["id"]: record for record in records}.values(), key=_record_id)
     count, newest = 0, None
     for start in range(0, len(ordered), WRITE_BATCH):
-        stored = store_records(
-            connection_id=connection_id,
-            kind=kind,
-            records=ordered[start : start + WRITE_BATCH],
-            synced_at=synced_at,
-        )
+        with transaction.atomic():
+            _commit_without_waiting()
+            stored = store_records(
+                connection_id=connection_id,
+                kind=kind,
+                records=ordered[start : start + WRITE_BATCH],
+                synced_at=synced_at,
+            )
         count += stored.count
         if stored.newest is not None and (newest is None or stored.newest > newest):
             newest = stored.newest
     return StoredPage(count=count, newest=newest)
+
+
+def _commit_without_waiting() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk.
+
+    A batch lost in a crash is harmless: the page is marked done only by a later, waiting
+    commit, which writes the batches' WAL out before its own (WAL is written in order).
+    """
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
 
 
 def _record_id(record: dict) -> int:
