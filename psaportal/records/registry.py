@@ -92,6 +92,9 @@ class RecordKind:
     #: For records nested under another kind (board statuses): that kind's key; the path
     #: holds ``{parent_id}``.
     parent: str = ""
+    #: The ConnectWise conditions of the records a first sync fetches before the rest, the
+    #: newest first, so the list shows real work at once ("" for none: most kinds).
+    first_page_conditions: str = ""
 
     @property
     def sortable_columns(self) -> set[str]:
@@ -111,6 +114,7 @@ KINDS: tuple[RecordKind, ...] = (
         plural="tickets",
         path="/service/tickets",
         model=models.Ticket,
+        first_page_conditions="closedFlag = false",
         actions=Actions("list-tickets", "get-ticket", "create-ticket", "update-ticket"),
         columns=(
             Column("psa_id", "#"),

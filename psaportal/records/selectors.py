@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from psaportal.records import registry, search
@@ -31,6 +31,7 @@ from psaportal.records.models import (
     Priority,
     RecordDocument,
     SavedView,
+    SyncRun,
     SyncState,
     Ticket,
     TimeEntry,
@@ -39,6 +40,12 @@ from psaportal.records.paging import ListPage, paginate
 
 OPTIONS_MAX = 500
 OPTIONS_CACHE_SECONDS = 120
+#: While a kind's first sync fills the mirror its choices grow by the second: keep them
+#: only briefly.
+FILLING_OPTIONS_CACHE_SECONDS = 5
+#: A sync whose job shows no progress for this long is not shown as running (its worker
+#: was lost; the sync services fail it on the next start).
+SYNC_SHOWN_STALE_AFTER = datetime.timedelta(minutes=15)
 OPEN_CLOSED_OPTIONS = (("open", "Open"), ("closed", "Closed"))
 BOOL_OPTIONS = (("yes", "Yes"), ("no", "No"))
 RELATED_ROWS = 10
@@ -86,7 +93,9 @@ def _distinct_values(*, connection, kind: registry.RecordKind, item: registry.Fi
             .values_list(item.field, flat=True)
             .distinct()[:OPTIONS_MAX]
         )
-    cache.set(cache_key, values, OPTIONS_CACHE_SECONDS)
+    filling = sync_under_way(connection=connection, kind=kind)
+    seconds = FILLING_OPTIONS_CACHE_SECONDS if filling and filling.first else OPTIONS_CACHE_SECONDS
+    cache.set(cache_key, values, seconds)
     return values
 
 
@@ -170,6 +179,53 @@ def record_row(*, connection, kind: registry.RecordKind, psa_id: int) -> dict | 
     return rows.first()
 
 
+@dataclass(frozen=True)
+class SyncUnderWay:
+    """A sync of a kind still running, as the list tells it."""
+
+    records_seen: int
+    records_total: int | None  # a full sync's count of the PSA's records; None otherwise
+    first: bool  # the kind was never fully synced: the mirror holds only part of it so far
+
+    @property
+    def progress(self) -> str:
+        """How far it is, e.g. "12,000 of 100,000 (12 %)"."""
+        if not self.records_total:
+            return f"{self.records_seen:,}"
+        percent = min(100, self.records_seen * 100 // self.records_total)
+        return f"{self.records_seen:,} of {self.records_total:,} ({percent} %)"
+
+
+def sync_under_way(*, connection, kind: registry.RecordKind) -> SyncUnderWay | None:
+    """The sync of ``kind`` running now (one query), or None."""
+    run = (
+        SyncRun.objects.filter(
+            connection=connection,
+            kind=kind.key,
+            status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING],
+            job__updated_at__gte=timezone.now() - SYNC_SHOWN_STALE_AFTER,
+        )
+        .annotate(
+            fully_synced=Exists(
+                SyncState.objects.filter(
+                    connection=connection, kind=kind.key, last_full_sync_at__isnull=False
+                )
+            )
+        )
+        .order_by("-created_at")
+        .values("mode", "records_seen", "records_total", "fully_synced")
+        .first()
+    )
+    if run is None:
+        return None
+    full = run["mode"] == SyncRun.Mode.FULL
+    return SyncUnderWay(
+        records_seen=run["records_seen"],
+        records_total=run["records_total"] if full else None,
+        first=full and not run["fully_synced"],
+    )
+
+
 def last_synced_at(*, connection, kind: registry.RecordKind) -> datetime.datetime | None:
     """When a sync (full or incremental) of this kind last finished, or None."""
     sync_state = SyncState.objects.filter(connection=connection, kind=kind.key).first()
@@ -244,6 +300,7 @@ def record_list_context(
     """
     notices = list(notices)
     page = record_list_page(connection=connection, kind=kind, state=state)
+    syncing = sync_under_way(connection=connection, kind=kind)
     if page.clamped_from:
         notices.append(
             f"There is no page {page.clamped_from}; showing the last page, {page.number}."
@@ -276,6 +333,9 @@ def record_list_context(
         "list_url": kind_list_url,
         "canonical_url": list_url(kind_key=kind.key, state=state),
         "last_synced_at": last_synced_at(connection=connection, kind=kind),
+        "sync_under_way": syncing,
+        # Counts and filter choices are of the part mirrored so far while a first sync runs.
+        "so_far": bool(syncing and syncing.first),
         "saved_views": saved_view_list(user=user, kind=kind),
     }
 

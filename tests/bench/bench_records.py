@@ -1,7 +1,8 @@
 """Records sync and list figures: `make bench BENCH=records` (python tests/bench/run.py records).
 
 Against the machine's PostgreSQL (DATABASE_URL, else a local postgres on 127.0.0.1:5432;
-a throw-away database `psaportal_bench` is created and dropped) and the sandbox over HTTP:
+a throw-away database `psaportal_bench_<pid>`, its own so that benchmarks run side by
+side, is created and dropped) and the sandbox over HTTP:
 
 - sync_full_records_per_s / sync_full_requests: a full sync of 100,000 tickets into an
   empty mirror, timed from `sync_start` to the Job finishing, run as in production: a
@@ -14,14 +15,19 @@ a throw-away database `psaportal_bench` is created and dropped) and the sandbox 
 - ticket_list_median_ms / ticket_list_p95_ms: GET of the ticket list page (50 rows, a
   filter, a sort and a search term, varied per request) through Django's test client over
   the 100,000 mirrored tickets, 300 requests after 20 warm-up ones, with production
-  settings (DEBUG off).
+  settings (DEBUG off);
+- ticket_list_during_sync_median_ms / _p95_ms (and _requests): the same requests, one
+  after another for as long as a full sync of the 100,000 mirrored tickets runs;
+- first_tickets_visible_100k_s: from an empty mirror, from starting the first sync of every
+  kind to the open tickets list showing 50 rows (its newest open tickets come first).
 
 At 1,000,000 tickets (`run_1m`; BENCH_1M=0 skips it, BENCH_1M=only runs it alone):
 
 - sandbox_seed_1m_s / sandbox_seed_1m_peak_mb: the sandbox seeding 1,000,000 tickets and
   1,000,000 time entries (a fresh process, its peak resident memory);
 - sync_worker_peak_mb_1m: the worker's peak memory during a full sync of them;
-- ticket_list_1m_median_ms / ticket_list_1m_p95_ms: the ticket list as above, over them.
+- ticket_list_1m_median_ms / ticket_list_1m_p95_ms: the ticket list as above, over them;
+- first_tickets_visible_s: as first_tickets_visible_100k_s, for the million-ticket account.
 """
 
 from __future__ import annotations
@@ -94,7 +100,8 @@ def run_100k() -> None:
                     if tickets != TICKETS:
                         continue
                     print(f"sync_full_records_per_s: {tickets / full['seconds']:.0f} records/s")
-                    expected = math.ceil(tickets / 1000) + 1
+                    # The count, the newest open tickets (a first sync), then the pages.
+                    expected = math.ceil(tickets / 1000) + 2
                     print(f"sync_full_requests: {requests} requests (expected {expected})")
                     print(f"sync_worker_peak_mb_10k: {peaks[SMALL_TICKETS]:.0f} MB")
                     print(f"sync_worker_peak_mb_100k: {peaks[TICKETS]:.0f} MB", flush=True)
@@ -114,21 +121,13 @@ def run_100k() -> None:
                     print(f"sync_incremental_requests: {requests} requests")
                     print(f"sync_incremental_s: {incremental['seconds']:.3f} s", flush=True)
 
-                    with tempfile.TemporaryDirectory() as static_root:
-                        # Production settings serve hashed static files: collect them first.
-                        list_env = {**env, "STATIC_ROOT": static_root}
-                        subprocess.run(
-                            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-                            cwd=ROOT,
-                            env=list_env,
-                            check=True,
-                        )
-                        # The syncs just wrote ~1 GB of WAL: let PostgreSQL write it out now, so
-                        # that its checkpoint does not land inside the list timings.
-                        _checkpoint(database_url)
+                    with _production_env(env, database_url) as list_env:
                         listing = _child(list_env, "list")
-                    print(f"ticket_list_median_ms: {listing['median_ms']:.1f} ms")
-                    print(f"ticket_list_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+                        print(f"ticket_list_median_ms: {listing['median_ms']:.1f} ms")
+                        print(f"ticket_list_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+                        _list_during_sync(list_env, database_url)
+                        seconds = _first_tickets_seconds(list_env, database_url)
+                        print(f"first_tickets_visible_100k_s: {seconds:.2f} s", flush=True)
     finally:
         _drop_database(database_url)
 
@@ -163,17 +162,20 @@ def run_1m() -> None:
                     peak = _peak_mb(worker)
                 assert full["records"] == MILLION, full
                 print(f"sync_worker_peak_mb_1m: {peak:.0f} MB", flush=True)
-                listing = _list_timings(env, database_url)
-        print(f"ticket_list_1m_median_ms: {listing['median_ms']:.1f} ms")
-        print(f"ticket_list_1m_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+                with _production_env(env, database_url) as list_env:
+                    listing = _child(list_env, "list")
+                    print(f"ticket_list_1m_median_ms: {listing['median_ms']:.1f} ms")
+                    print(f"ticket_list_1m_p95_ms: {listing['p95_ms']:.1f} ms", flush=True)
+                    seconds = _first_tickets_seconds(list_env, database_url)
+                    print(f"first_tickets_visible_s: {seconds:.2f} s", flush=True)
     finally:
         _drop_database(database_url)
 
 
-def _list_timings(env: dict[str, str], database_url: str) -> dict:
-    """The list's timings (`child_list`) with production settings."""
+@contextlib.contextmanager
+def _production_env(env: dict[str, str], database_url: str):
+    """``env`` with production settings (DEBUG off), their hashed static files collected."""
     with tempfile.TemporaryDirectory() as static_root:
-        # Production settings serve hashed static files: collect them first.
         list_env = {**env, "STATIC_ROOT": static_root}
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -184,7 +186,31 @@ def _list_timings(env: dict[str, str], database_url: str) -> dict:
         # A sync writes gigabytes of WAL: let PostgreSQL write it out now, so that its
         # checkpoint does not land inside the list timings.
         _checkpoint(database_url)
-        return _child(list_env, "list")
+        yield list_env
+
+
+def _list_during_sync(list_env: dict[str, str], database_url: str) -> None:
+    """ticket_list_during_sync_median_ms / _p95_ms: the list requests of ``child_list``,
+    sent one after another for as long as a full sync of the mirrored tickets runs (the
+    worker's two processes busy with it)."""
+    _checkpoint(database_url)
+    with _celery_worker(list_env) as (_, worker_env):
+        during = _child(worker_env, "list_during_sync")
+    print(f"ticket_list_during_sync_requests: {during['requests']} requests")
+    print(f"ticket_list_during_sync_median_ms: {during['median_ms']:.1f} ms")
+    print(f"ticket_list_during_sync_p95_ms: {during['p95_ms']:.1f} ms", flush=True)
+
+
+def _first_tickets_seconds(list_env: dict[str, str], database_url: str) -> float:
+    """From an empty mirror, seconds from starting the first sync of every kind (the
+    connection is READY; the admin's "Start first sync") to the open tickets list showing a
+    full page of 50 rows. The sync then runs to its end."""
+    _child(list_env, "reset")
+    # A new connection's mirror is empty: no dead rows of the deleted one left to skip.
+    _vacuum(database_url)
+    _checkpoint(database_url)
+    with _celery_worker(list_env) as (_, worker_env):
+        return _child(worker_env, "first_tickets")["seconds"]
 
 
 def _server_url() -> str:
@@ -209,6 +235,13 @@ def _checkpoint(url: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("CHECKPOINT")
+
+
+def _vacuum(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("VACUUM ANALYZE")
 
 
 def _bench_database() -> str:
@@ -371,9 +404,10 @@ def child_seed() -> dict:
     }
 
 
-def child_list() -> dict:
-    _setup()
+def _list_client():
+    """A technician's test client and the ticket list's URL."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
     from django.test import Client
     from django.urls import reverse
 
@@ -381,38 +415,122 @@ def child_list() -> dict:
 
     user, _ = get_user_model().objects.get_or_create(username="bench-technician")
     app_label, codename = roles.VIEW_RECORDS.split(".")
-    from django.contrib.auth.models import Permission
-
     user.user_permissions.add(
         Permission.objects.get(content_type__app_label=app_label, codename=codename)
     )
     client = Client(HTTP_HOST="127.0.0.1", secure=True)
     client.force_login(user)
-    url = reverse("records:list", args=["tickets"])
+    return client, reverse("records:list", args=["tickets"])
+
+
+def _list_queries():
+    """The list requests the figures time: a search term, a sort, a filter and a page."""
     terms = ["printer", "vpn", "outlook", "backup", "password", "email", "server", "laptop"]
     sorts = ["-last_updated", "psa_id", "-date_entered", "company_name", "-priority_name"]
     filters = [{"open": "open"}, {"open": "closed"}, {"priority": "Priority 3 - Normal"}]
     rng = random.Random(7)
-    timings = []
-    for number in range(LIST_WARMUP + LIST_REQUESTS):
+    while True:
         query = {"q": rng.choice(terms), "sort": rng.choice(sorts), **rng.choice(filters)}
         query["page"] = str(rng.randint(1, 3))
-        started = time.perf_counter()
-        response = client.get(url, query)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise SystemExit(f"the list answered {response.status_code}")
-        if number >= LIST_WARMUP:
-            timings.append(elapsed)
-    timings.sort()
+        yield query
+
+
+def _timed_get(client, url: str, query: dict) -> tuple[float, str]:
+    """One GET: its time in milliseconds and the page."""
+    started = time.perf_counter()
+    response = client.get(url, query)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"the list answered {response.status_code}")
+    return elapsed, response.content.decode()
+
+
+def _percentiles(timings: list[float]) -> dict:
+    timings = sorted(timings)
     return {
+        "requests": len(timings),
         "median_ms": statistics.median(timings),
         "p95_ms": timings[math.ceil(0.95 * len(timings)) - 1],
     }
 
 
+def child_list() -> dict:
+    _setup()
+    client, url = _list_client()
+    queries = _list_queries()
+    timings = []
+    for number in range(LIST_WARMUP + LIST_REQUESTS):
+        elapsed, _ = _timed_get(client, url, next(queries))
+        if number >= LIST_WARMUP:
+            timings.append(elapsed)
+    return _percentiles(timings)
+
+
+def _start_sync(connection, kinds):
+    from django.db import transaction
+
+    from psaportal.records.sync import services
+
+    with transaction.atomic():  # the tasks are queued when this commits
+        return services.sync_start(connection=connection, kinds=kinds, mode="full")
+
+
+def _wait_for(job) -> None:
+    while not job.is_finished:
+        time.sleep(0.02)
+        job.refresh_from_db()
+    if job.status != "succeeded":
+        raise SystemExit(f"the sync failed: {job.error}")
+
+
+def child_list_during_sync() -> dict:
+    """The list's timings while a full sync of the mirrored tickets runs."""
+    connection = _setup()
+    from psaportal.records import registry
+
+    client, url = _list_client()
+    queries = _list_queries()
+    for _ in range(LIST_WARMUP):
+        _timed_get(client, url, next(queries))
+    job = _start_sync(connection, [registry.get_kind("tickets")])
+    timings = []
+    while not job.is_finished:
+        timings.append(_timed_get(client, url, next(queries))[0])
+        job.refresh_from_db()
+    _wait_for(job)
+    return _percentiles(timings)
+
+
+def child_first_tickets() -> dict:
+    """Seconds from starting the first sync of every kind to the open tickets list showing
+    a full page (50 rows); then waits for the sync to end."""
+    connection = _setup()
+    from psaportal.records import registry
+
+    client, url = _list_client()
+    _timed_get(client, url, {"open": "open"})  # warm up on the empty mirror
+    started = time.perf_counter()
+    job = _start_sync(connection, registry.sync_order())
+    while True:
+        _, page = _timed_get(client, url, {"open": "open", "page_size": "50"})
+        if page.count('id="tickets-row-') >= 50:
+            seconds = time.perf_counter() - started
+            break
+        job.refresh_from_db()
+        if job.is_finished:
+            raise SystemExit(f"the sync ended ({job.status}) before the list showed 50 tickets")
+    _wait_for(job)
+    return {"seconds": seconds}
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
-    children = {"reset": child_reset, "sync": child_sync, "list": child_list, "seed": child_seed}
-    result = children[command](*rest)
+    result = {
+        "reset": child_reset,
+        "sync": child_sync,
+        "list": child_list,
+        "list_during_sync": child_list_during_sync,
+        "first_tickets": child_first_tickets,
+        "seed": child_seed,
+    }[command](*rest)
     print(json.dumps(result))

@@ -10,9 +10,12 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
+from psaportal.jobs import dispatch
 from psaportal.jobs.models import Job
 from psaportal.membrane import MembraneClient
 from psaportal.records import models, registry, search
@@ -24,10 +27,10 @@ from psaportal.records.models import (
     SyncState,
     Ticket,
 )
-from psaportal.records.sync import fetch, services, status
+from psaportal.records.sync import fetch, services, status, store, tasks
 from psaportal.sandbox.psa import SeedScale
 from psaportal.sandbox.testing import start_sandbox
-from tests.records.mirror_rows import mirror_samples, ready_connection
+from tests.records.mirror_rows import mirror_samples, ready_connection, sample_record
 
 TICKETS = registry.get_kind("tickets")
 CONNECTWISE_APP_URL = "https://www.connectwise.com/platform/business-management/psa"
@@ -141,17 +144,94 @@ def test_full_sync_mirrors_every_ticket(psa, client, connection, run_sync):
 
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert mirror_ids(connection) == psa_ids(client, connection, "/service/tickets")
-    assert psa_requests == pages + 1  # the count, then one request per page
+    # The count, the newest open tickets (a first sync), then one request per page.
+    assert psa_requests == pages + 2
     run = SyncRun.objects.get(job=job)
     assert (run.kind, run.mode, run.status) == ("tickets", "full", "succeeded")
     assert (run.records_total, run.records_seen, run.records_upserted) == (total, total, total)
     assert (run.pages_total, run.pages_done, run.pages_failed) == (pages, pages, 0)
-    assert run.requests == pages + 1
+    assert run.requests == pages + 2
     assert run.records_deleted == 0
     assert run.started_at <= run.finished_at
     assert (job.progress_done, job.progress_total) == (pages, pages)
     assert f"{total:,} records" in job.summary
     assert list(SyncPage.objects.filter(run=run).values_list("done", flat=True)) == [True] * pages
+
+
+def newest_open_ids(client, connection, size=fetch.NEWEST_PAGE_SIZE) -> list[int]:
+    query = {
+        "pageSize": size,
+        "orderBy": "_info/lastUpdated desc",
+        "conditions": "closedFlag = false",
+        "fields": "id",
+    }
+    page = client.proxy(connection.membrane_id, "GET", "/service/tickets", query=query).json()
+    return [record["id"] for record in page]
+
+
+def begin_first_sync(connection) -> SyncRun:
+    """A first full sync of tickets, begun (counted, newest page stored) but no page run."""
+    job = services.sync_start(connection=connection, kinds=kinds_of(["tickets"]), mode="full")
+    run = SyncRun.objects.get(job=job)
+    assert services.sync_run_begin(run_id=run.pk) == 1
+    return run
+
+
+def test_a_first_sync_stores_the_newest_open_tickets_before_its_first_page(psa, client, connection):
+    newest = newest_open_ids(client, connection)
+
+    run = begin_first_sync(connection)
+
+    assert len(newest) == fetch.NEWEST_PAGE_SIZE
+    assert sorted(mirror_ids(connection)) == sorted(newest)
+    assert not Ticket.objects.filter(connection=connection, closed_flag=True).exists()
+    documents = RecordDocument.objects.filter(connection=connection, kind="tickets")
+    assert sorted(documents.values_list("psa_id", flat=True)) == sorted(newest)
+    run.refresh_from_db()
+    assert (run.records_seen, run.pages_done, run.requests) == (0, 0, 2)
+
+
+def test_newest_first_then_the_full_sync_mirrors_the_psa_exactly(
+    psa, client, connection, django_capture_on_commit_callbacks, run_deferred
+):
+    run = begin_first_sync(connection)
+    newest = newest_open_ids(client, connection)
+    # Changed and deleted in the PSA after the newest page was read, before the pages run.
+    changed, deleted = newest[0], newest[1]
+    client.proxy(
+        connection.membrane_id,
+        "PATCH",
+        f"/service/tickets/{changed}",
+        json=[{"op": "replace", "path": "summary", "value": "Changed meanwhile"}],
+    )
+    client.proxy(connection.membrane_id, "DELETE", f"/service/tickets/{deleted}")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.send(tasks.sync_page, run.job_id, run.pk, 1)
+    run_deferred()
+
+    run.refresh_from_db()
+    expected = psa_ids(client, connection, "/service/tickets")
+    assert run.status == "succeeded", run.error
+    assert mirror_ids(connection) == expected  # no gaps, no duplicates, the deleted one gone
+    assert deleted not in mirror_ids(connection)
+    assert run.records_seen == len(expected) == run.records_total - 1
+    assert run.records_deleted == 1
+    assert Ticket.objects.get(connection=connection, psa_id=changed).summary == (
+        "Changed meanwhile"
+    )
+    documents = RecordDocument.objects.filter(connection=connection, kind="tickets")
+    assert sorted(documents.values_list("psa_id", flat=True)) == expected
+
+
+def test_a_later_full_sync_does_not_fetch_the_newest_page_again(psa, client, connection, run_sync):
+    run_sync()
+    pages = math.ceil(psa_count(client, connection, "/service/tickets") / 1000)
+
+    job, psa_requests = requests_during(psa, run_sync)
+
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert psa_requests == pages + 1
 
 
 def test_full_sync_keeps_the_record_and_its_typed_columns(psa, client, connection, run_sync):
@@ -427,3 +507,17 @@ def test_on_a_real_worker_a_psa_that_keeps_refusing_fails_the_job_with_a_reason(
     assert "tickets: Membrane had a temporary problem" in job.error, job.error
     assert f"gave up after {settings.TASK_MAX_ATTEMPTS} tries" in job.error
     assert SyncRun.objects.get(job=job).requests == settings.TASK_MAX_ATTEMPTS
+
+
+def test_a_sync_page_is_written_a_batch_to_a_transaction(connection):
+    records = [sample_record("tickets", n) for n in range(600, 0, -1)]
+    with CaptureQueriesContext(db_connection) as queries:
+        stored = store.store_in_batches(connection_id=connection.pk, kind=TICKETS, records=records)
+
+    ticket_writes = [query for query in queries if 'INTO "records_ticket"' in query["sql"]]
+    assert len(ticket_writes) == math.ceil(600 / store.WRITE_BATCH) == 3
+    assert stored.count == 600
+    assert stored.newest == max(models.last_updated(record) for record in records)
+    assert mirror_ids(connection) == list(range(1, 601))
+    synced = Ticket.objects.filter(connection=connection).values_list("synced_at", flat=True)
+    assert len(set(synced)) == 1  # one moment for the page, whatever its batches

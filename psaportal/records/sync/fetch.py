@@ -24,7 +24,9 @@ from psaportal.records.registry import RecordKind
 
 # A JSON escape of a UTF-16 surrogate (paired ones are fine; a lone one is not storable).
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
+#: The first sync's page of the newest records (``RecordKind.first_page_conditions``): two
+#: list pages' worth, small so that it arrives within a fraction of a second.
+NEWEST_PAGE_SIZE = 100
 #: Incremental syncs ask again for this much time before the watermark, so a change that
 #: landed while the previous sync ran (or a small clock difference) is not missed.
 OVERLAP = timedelta(minutes=2)
@@ -91,24 +93,53 @@ def fetch_page(
     response = client.proxy(
         connection_id, "GET", kind_path(kind, parent_id), query=query, headers=FORWARD_ONLY
     )
-    content = response.content
+    body = _list_body(response, kind)
+    records = _records(body)
+    last_id = max((record["id"] for record in records), default=None)
+    return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
+
+
+def fetch_newest(
+    *,
+    client: MembraneClient,
+    connection_id: str,
+    kind: RecordKind,
+    page_size: int = NEWEST_PAGE_SIZE,
+) -> list[dict]:
+    """The most recently updated records matching the kind's ``first_page_conditions``:
+    one offset page ordered by ``_info/lastUpdated desc`` (the full sync reads them again
+    in its own order)."""
+    query = {
+        "pageSize": page_size,
+        "orderBy": "_info/lastUpdated desc",
+        "conditions": kind.first_page_conditions,
+    }
+    response = client.proxy(connection_id, "GET", kind_path(kind), query=query)
+    return _records(_list_body(response, kind))
+
+
+def _list_body(response, kind: RecordKind) -> list:
+    """A list answer's JSON list, made storable (see ``storable``)."""
     body = response.json()
     if not isinstance(body, list):
         raise MalformedResponseError(
             f"ConnectWise PSA answered a page of {kind.plural} with something not a list.",
             status=response.status_code,
         )
-    if b"\\u0000" in content or SURROGATE_ESCAPE.search(content):
+    if b"\\u0000" in response.content or SURROGATE_ESCAPE.search(response.content):
         body = storable(body)
-    records = [
+    return body
+
+
+def _records(body: list) -> list[dict]:
+    """The records of a list answer: the dicts with a whole-number id."""
+    return [
         record
         for record in body
         if isinstance(record, dict)
         and isinstance(record.get("id"), int)
         and not isinstance(record.get("id"), bool)
     ]
-    last_id = max((record["id"] for record in records), default=None)
-    return FetchedPage(records=records, last_id=last_id, full=len(body) >= page_size)
 
 
 def storable(value):

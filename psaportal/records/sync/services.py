@@ -358,6 +358,10 @@ def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
         if pages == 0:
             sync_run_finish(run_id=run_id)
             return None
+        if kind.first_page_conditions and never_fully_synced(
+            connection_id=run.connection_id, kind=kind
+        ):
+            _store_newest(run=run, kind=kind)
     elif run.mode == SyncRun.Mode.SWEEP:
         mirrored = kind.model.objects.filter(connection_id=run.connection_id).count()
         SyncRun.objects.filter(pk=run_id).update(records_total=mirrored, pages_total=1)
@@ -371,6 +375,38 @@ def sync_run_begin(*, run_id: int, resuming: bool = False) -> int | None:
     run.refresh_from_db()
     _job_progress(run=run, note=f"{kind.plural.capitalize()}: starting")
     return 1
+
+
+def never_fully_synced(*, connection_id: int, kind: registry.RecordKind) -> bool:
+    """True until a full sync of ``kind`` has finished: the mirror may lack some of it."""
+    return not SyncState.objects.filter(
+        connection_id=connection_id, kind=kind.key, last_full_sync_at__isnull=False
+    ).exists()
+
+
+def _store_newest(*, run: SyncRun, kind: registry.RecordKind) -> None:
+    """A kind's first full sync: store its newest records (open tickets) before page 1, so
+    the list shows real work within seconds.
+
+    Only records not mirrored yet are inserted, marked as seen just before the run began:
+    the run's own pages store each of them again (and count it once), and one the PSA
+    deletes meanwhile is removed with the rest the run did not see. A failed request only
+    means the list fills in id order.
+    """
+    SyncRun.objects.filter(pk=run.pk).update(requests=F("requests") + 1)
+    try:
+        records = fetch.fetch_newest(
+            client=membrane_client(), connection_id=run.connection.membrane_id, kind=kind
+        )
+    except MembraneError:
+        return
+    store.store_records(
+        connection_id=run.connection_id,
+        kind=kind,
+        records=records,
+        synced_at=run.started_at - timedelta(microseconds=1),
+        only_new=True,
+    )
 
 
 def _parent_ids(*, connection_id: int, after: int | None) -> list[int]:
@@ -476,10 +512,10 @@ def sync_page_store(*, work: PageWork) -> bool:
     True when this finished its run."""
     if work.mode == SyncRun.Mode.SWEEP:
         return _sweep_page_store(work=work)
+    stored = store.store_in_batches(
+        connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
+    )
     with transaction.atomic():
-        stored = store.store_records(
-            connection_id=work.connection_id, kind=work.kind, records=work.fetched.records
-        )
         first_time = SyncPage.objects.filter(pk=work.page_id, done=False).update(
             done=True, records=stored.count, error=""
         )

@@ -19,6 +19,13 @@ from django.db.models import DateTimeField
 
 from psaportal.records import models, registry, search
 
+#: Records a sync page writes per transaction (``store_in_batches``).
+WRITE_BATCH = 250
+#: The search index's pending list (new GIN entries every search reads in full until they
+#: are merged) is merged by the writer once it holds this much: often and briefly during a
+#: sync, rather than 4 MB (the default) at a time while a list's search reads it all.
+GIN_PENDING_LIST_LIMIT = "256kB"
+
 
 @dataclass
 class StoredPage:
@@ -78,8 +85,12 @@ def store_records(
     kind: registry.RecordKind,
     records: list[dict],
     synced_at: datetime | None = None,
+    only_new: bool = False,
 ) -> StoredPage:
-    """Insert or update ``records`` and their documents in bulk (a statement per table)."""
+    """Insert or update ``records`` and their documents in bulk (a statement per table).
+
+    ``only_new`` inserts the records not mirrored yet and leaves the others as they are.
+    """
     if not records:
         return StoredPage(count=0, newest=None)
     with transaction.atomic():
@@ -88,13 +99,11 @@ def store_records(
             connection_id=connection_id, kind=kind, records=records, synced_at=synced_at
         )
         if db_connection.vendor == "postgresql":
-            _copy_upsert(kind, rows)
+            _copy_upsert(kind, rows, only_new=only_new)
         else:
             kind.model.objects.bulk_create(
                 [kind.model(**_without_data(values)) for values in rows],
-                update_conflicts=True,
-                unique_fields=["connection", "psa_id"],
-                update_fields=kind.model.typed_field_names(),
+                **_on_conflict(only_new, ["connection", "psa_id"], kind.model.typed_field_names()),
             )
             models.RecordDocument.objects.bulk_create(
                 [
@@ -106,11 +115,63 @@ def store_records(
                     )
                     for values in rows
                 ],
-                update_conflicts=True,
-                unique_fields=["connection", "kind", "psa_id"],
-                update_fields=["data"],
+                **_on_conflict(only_new, ["connection", "kind", "psa_id"], ["data"]),
             )
     return StoredPage(count=len(rows), newest=newest)
+
+
+def store_in_batches(
+    *, connection_id: int, kind: registry.RecordKind, records: list[dict]
+) -> StoredPage:
+    """A sync page's ``store_records``, ``WRITE_BATCH`` records to a transaction.
+
+    Short transactions keep the bursts of locks, WAL and index merging that the lists'
+    queries run beside short; their commits do not wait for the disk, so four of them
+    cost no more than one. Every batch is marked seen at the same moment, and a page cut
+    short by a crash is simply stored again when its task is retried.
+    """
+    synced_at = database_now()
+    ordered = sorted({record["id"]: record for record in records}.values(), key=_record_id)
+    count, newest = 0, None
+    for start in range(0, len(ordered), WRITE_BATCH):
+        with transaction.atomic():
+            _commit_without_waiting()
+            stored = store_records(
+                connection_id=connection_id,
+                kind=kind,
+                records=ordered[start : start + WRITE_BATCH],
+                synced_at=synced_at,
+            )
+        count += stored.count
+        if stored.newest is not None and (newest is None or stored.newest > newest):
+            newest = stored.newest
+    return StoredPage(count=count, newest=newest)
+
+
+def _commit_without_waiting() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk.
+
+    A batch lost in a crash is harmless: the page is marked done only by a later, waiting
+    commit, which writes the batches' WAL out before its own (WAL is written in order).
+    """
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
+
+
+def _record_id(record: dict) -> int:
+    return record["id"]
+
+
+def _on_conflict(only_new: bool, unique_fields: list[str], update_fields: list[str]) -> dict:
+    """``bulk_create``'s arguments for rows already mirrored: leave them, or update them."""
+    if only_new:
+        return {"ignore_conflicts": True}
+    return {
+        "update_conflicts": True,
+        "unique_fields": unique_fields,
+        "update_fields": update_fields,
+    }
 
 
 def _without_data(values: dict) -> dict:
@@ -133,6 +194,8 @@ class _CopyPlan(NamedTuple):
     copy: str
     upsert: str
     upsert_documents: str
+    insert_new: str
+    insert_new_documents: str
 
 
 @functools.cache
@@ -153,6 +216,11 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
     plan_columns = [
         (field.attname, field.get_default() if field.has_default() else None) for field in fields
     ]
+    insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {load} ON CONFLICT "
+    insert_documents = (
+        f"INSERT INTO {documents} (connection_id, kind, psa_id, data) "
+        f"SELECT connection_id, %s, psa_id, data FROM {load} ON CONFLICT "
+    )
     return _CopyPlan(
         columns=plan_columns,
         datetime_indexes=[
@@ -165,21 +233,18 @@ def _copy_plan(model: type[models.MirrorRecord]) -> _CopyPlan:
         # Empty even when an earlier upsert ran in the same (test or outer) transaction.
         empty_load=f"TRUNCATE {load}",
         copy=f"COPY {load} ({columns}, data) FROM STDIN",
-        upsert=(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {load} "
-            f"ON CONFLICT (connection_id, psa_id) DO UPDATE SET {updates}"
-        ),
+        upsert=f"{insert}(connection_id, psa_id) DO UPDATE SET {updates}",
         # A document the PSA did not change is left as it is: no new row version to write.
         upsert_documents=(
-            f"INSERT INTO {documents} (connection_id, kind, psa_id, data) "
-            f"SELECT connection_id, %s, psa_id, data FROM {load} "
-            "ON CONFLICT (connection_id, kind, psa_id) DO UPDATE SET data = EXCLUDED.data "
+            f"{insert_documents}(connection_id, kind, psa_id) DO UPDATE SET data = EXCLUDED.data "
             f"WHERE {documents}.data IS DISTINCT FROM EXCLUDED.data"
         ),
+        insert_new=f"{insert}DO NOTHING",
+        insert_new_documents=f"{insert_documents}DO NOTHING",
     )
 
 
-def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
+def _copy_upsert(kind: registry.RecordKind, rows: list[dict], *, only_new: bool) -> None:
     """PostgreSQL: COPY the rows into a temporary table, then upsert them in one statement
     per table.
 
@@ -189,6 +254,9 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
     plan = _copy_plan(kind.model)
     with db_connection.cursor() as cursor:
         cursor.execute(LZ4_WHERE_AVAILABLE)
+        cursor.execute(
+            "SELECT set_config('gin_pending_list_limit', %s, true)", [GIN_PENDING_LIST_LIMIT]
+        )
         cursor.execute(plan.create_load)
         cursor.execute(plan.empty_load)
         with cursor.connection.cursor().copy(plan.copy) as copy:
@@ -201,8 +269,12 @@ def _copy_upsert(kind: registry.RecordKind, rows: list[dict]) -> None:
                         row[index] = row[index].isoformat()
                 row.append(orjson.dumps(values["data"]).decode())  # the load table's last column
                 copy.write_row(row)
-        cursor.execute(plan.upsert)
-        cursor.execute(plan.upsert_documents, [kind.key])
+        if only_new:
+            cursor.execute(plan.insert_new)
+            cursor.execute(plan.insert_new_documents, [kind.key])
+        else:
+            cursor.execute(plan.upsert)
+            cursor.execute(plan.upsert_documents, [kind.key])
 
 
 def unseen(*, connection_id: int, kind: registry.RecordKind, before: datetime):
