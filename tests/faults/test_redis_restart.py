@@ -102,8 +102,9 @@ def test_a_redis_restart_mid_sync_loses_messages_not_work(
     sandbox.reset(connections=False, faults=False)
     sandbox.set_faults(latency_ms=HOLD_MS, scope="psa")
     job = sync_services.sync_start(connection=psa_connection, kinds=[TICKETS], mode="full")
-    # Call 1 is the count; Redis goes while call 2 (page 1) is held.
-    wait_until(lambda: sandbox.stats()["fault_calls"] >= 2, what="page 1's read")
+    # Call 1 is the count, call 2 the newest open tickets (a first sync); Redis goes while
+    # call 3 (page 1) is held.
+    wait_until(lambda: sandbox.stats()["fault_calls"] >= 3, what="page 1's read")
 
     own_redis.stop()
     run = SyncRun.objects.get(job=job)

@@ -28,8 +28,9 @@ def test_a_sync_whose_worker_is_killed_mid_page_completes_once_restarted(
     sandbox.reset(connections=False, faults=False)
     sandbox.set_faults(latency_ms=HOLD_MS, scope="psa")
     job = services.sync_start(connection=psa_connection, kinds=[TICKETS], mode="full")
-    # Call 1 is the count; call 2 (page 1) is held when the worker dies.
-    wait_until(lambda: sandbox.stats()["fault_calls"] >= 2, what="page 1's read")
+    # Call 1 is the count, call 2 the newest open tickets (a first sync); call 3 (page 1)
+    # is held when the worker dies.
+    wait_until(lambda: sandbox.stats()["fault_calls"] >= 3, what="page 1's read")
 
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
