@@ -1,6 +1,8 @@
 """Editing tickets in Chromium, against the sandbox's PSA: one ticket from its page, and a
 bulk change from the list (tasks run in-process, as on the embedded default)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -25,6 +27,15 @@ def psa_ticket(membrane_client, ready_connection, ticket_id) -> dict:
     return membrane_client.proxy(
         ready_connection["id"], "GET", f"/service/tickets/{ticket_id}"
     ).json()
+
+
+def open_row_editor(page, row, ticket_id):
+    """Open a ticket's inline editor and wait until htmx has wired it. Chromium focuses the
+    autofocus choice as soon as the row is inserted; htmx attaches the row's Escape and Save
+    handlers when it drops the row's htmx-added class, a moment later."""
+    row.get_by_role("link", name=f"Edit #{ticket_id} in the list").click()
+    expect(page.get_by_label(f"Status of #{ticket_id}")).to_be_focused()
+    expect(row).not_to_have_class(re.compile(r"\bhtmx-added\b"))
 
 
 def test_technician_edits_a_ticket_and_sees_it_saved(
@@ -85,10 +96,8 @@ def test_technician_changes_a_status_in_the_list_row_and_sees_it_applied(
     page = login_page(technician)
     page.goto(f"{live_server.url}/records/tickets/")
     row = page.locator(f"#tickets-row-{ticket['id']}")
-    row.get_by_role("link", name=f"Edit #{ticket['id']} in the list").click()
-    status_choice = page.get_by_label(f"Status of #{ticket['id']}")
-    expect(status_choice).to_be_focused()  # ready for the keyboard
-    status_choice.select_option(str(status.psa_id))
+    open_row_editor(page, row, ticket["id"])
+    page.get_by_label(f"Status of #{ticket['id']}").select_option(str(status.psa_id))
     row.get_by_role("button", name="Save").click()
 
     expect(row.locator("select")).to_have_count(0)  # the row is swapped back
@@ -106,8 +115,7 @@ def test_escape_puts_the_row_back_unchanged(login_page, technician, live_server,
     page = login_page(technician)
     page.goto(f"{live_server.url}/records/tickets/")
     row = page.locator(f"#tickets-row-{ticket['id']}")
-    row.get_by_role("link", name=f"Edit #{ticket['id']} in the list").click()
-    expect(page.get_by_label(f"Status of #{ticket['id']}")).to_be_focused()
+    open_row_editor(page, row, ticket["id"])
     page.keyboard.press("Escape")
 
     expect(row.locator("select")).to_have_count(0)
