@@ -10,6 +10,11 @@ PostgreSQL) and sorts what it finds rather than walk the sort order. A small res
 page is then its slice of those ids, so a rare term or filter never walks an index of a
 million rows hoping to meet its matches (the planner guesses 1 row in 200 for a word it
 has no statistics for, even one that matches nothing).
+
+A search with many matches is counted in its sample first, when it has one
+(``search.count_sample``, a small index of one record in so many): reaching the cap
+within the sample proves the whole search reaches it, without reading every entry the
+main index holds for a common word. Short of the cap there, the whole search is counted.
 """
 
 from __future__ import annotations
@@ -20,9 +25,14 @@ from dataclasses import dataclass, field
 
 from django.db import connections
 
+from psaportal.records import search
+
 COUNT_CAP = 1_000
 #: The most ids the count-first read fetches; up to this many matches are sorted whole.
 SMALL_RESULT = 5_000
+#: The sample is counted first when the planner expects it to hold this many times the
+#: cap: its guesses at common words are close, and a miss costs one more small count.
+SAMPLE_MARGIN = 2
 
 
 @dataclass
@@ -81,12 +91,12 @@ def estimated_matches(queryset) -> int | None:
     return plan[0]["Plan"]["Plan Rows"]
 
 
-def _walk_reads_more(*, queryset, rows_wanted: int, small: int) -> bool:
-    """Whether sorting every match (about M rows read) costs more than walking a sort index
-    until the page is full (about rows_wanted * table / M rows, the matches spread evenly).
-    The planner's guess at M errs high for words it has no statistics for, so a word
-    matching nothing is still read whole: through its index, with nothing to read."""
-    matches = estimated_matches(queryset)
+def _walk_reads_more(*, queryset, matches: int | None, rows_wanted: int, small: int) -> bool:
+    """Whether sorting every match (about M rows read, the planner's guess ``matches``)
+    costs more than walking a sort index until the page is full (about
+    rows_wanted * table / M rows, the matches spread evenly). The planner's guess at M
+    errs high for words it has no statistics for, so a word matching nothing is still
+    read whole: through its index, with nothing to read."""
     if matches is None or matches <= 1:
         return False
     if matches > small:
@@ -95,15 +105,38 @@ def _walk_reads_more(*, queryset, rows_wanted: int, small: int) -> bool:
     return matches * matches > rows_wanted * table
 
 
+def _count_up_to(*, queryset, limit: int, sample, expected: int | None) -> int:
+    """How many rows ``queryset`` matches, counting no further than ``limit``; in its
+    ``sample`` (a condition, or None) first when about SAMPLE_MARGIN * limit are expected
+    there."""
+    if sample is not None and expected is not None:
+        if expected >= SAMPLE_MARGIN * limit * search.SAMPLE_EVERY:
+            # A subset: its count reaching the limit is the whole search's count reaching it.
+            if queryset.filter(sample).order_by()[:limit].count() >= limit:
+                return limit
+    return queryset.order_by()[:limit].count()
+
+
 def paginate(
-    *, queryset, page: int, page_size: int, cap: int = COUNT_CAP, small: int = SMALL_RESULT
+    *,
+    queryset,
+    page: int,
+    page_size: int,
+    cap: int = COUNT_CAP,
+    small: int = SMALL_RESULT,
+    sample=None,
 ) -> ListPage:
-    """One page of `queryset` (already ordered), with a count capped at `cap` rows."""
+    """One page of `queryset` (already ordered), with a count capped at `cap` rows.
+    ``sample``: the condition of the search's sample (``search.count_sample``), or None."""
     page = max(1, page)
     offset = (page - 1) * page_size
     limit = max(cap, offset + page_size + 1)
     ids = None
-    if not _walk_reads_more(queryset=queryset, rows_wanted=offset + page_size, small=small):
+    expected = estimated_matches(queryset)
+    rows_wanted = offset + page_size
+    if not _walk_reads_more(
+        queryset=queryset, matches=expected, rows_wanted=rows_wanted, small=small
+    ):
         # Count first, in the page's order: asked for more rows than it expects, the
         # planner sorts the matches it finds through the indexes, never walks the order.
         ids = list(queryset.values_list("pk", flat=True)[: small + 1])
@@ -113,7 +146,7 @@ def paginate(
     elif ids is not None and limit <= small:
         matches = limit  # more than `small` match
     else:
-        matches = queryset.order_by()[:limit].count()
+        matches = _count_up_to(queryset=queryset, limit=limit, sample=sample, expected=expected)
     count, capped = min(matches, limit), matches >= limit
     clamped_from = None
     if offset and offset >= count:

@@ -10,6 +10,11 @@ GIN index (migration 0006). The models do not declare it, because SQLite has no 
 only the condition below names it. A trigram index would match inside words too, but
 costs four times as much to keep up while a sync writes. SQLite, the embedded default,
 scans.
+
+Tickets, the one kind with a million records, have two more GIN indexes on the same
+words (migration 0015): one of open tickets only, which the planner takes for a search
+among open tickets, and one of a sample, every ``SAMPLE_EVERY``th ticket by psa_id, in
+which paging counts a common word's matches (``count_sample``).
 """
 
 from __future__ import annotations
@@ -19,9 +24,14 @@ import re
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
 
 WORD = re.compile(r"[^\W_]+")
 SEARCH_TERMS_MAX = 6
+#: One ticket in this many (by psa_id) is in the search sample's index (migration 0015).
+SAMPLE_EVERY = 8
+SAMPLED_TABLES = frozenset({"records_ticket"})
 
 
 def words(text: str) -> list[str]:
@@ -51,3 +61,15 @@ def search_condition(query: str) -> Q:
     for term in terms:
         condition &= Q(search_text__startswith=term) | Q(search_text__contains=f" {term}")
     return condition
+
+
+def count_sample(model, query: str) -> Q | None:
+    """The condition of the search sample's index, for a search of ``model`` by ``query``;
+    None where that index does not exist (another table, no search, SQLite)."""
+    if (
+        connection.vendor != "postgresql"
+        or model._meta.db_table not in SAMPLED_TABLES
+        or not words(query)
+    ):
+        return None
+    return Q(Exact(Mod("psa_id", SAMPLE_EVERY), 0))

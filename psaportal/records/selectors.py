@@ -169,7 +169,12 @@ def record_list(
 def record_list_page(*, connection, kind: registry.RecordKind, state: ListState) -> ListPage:
     """One page of ``record_list``; a page past the end is clamped to the last one."""
     queryset = record_list(connection=connection, kind=kind, state=state)
-    return paginate(queryset=queryset, page=state.page, page_size=state.page_size)
+    return paginate(
+        queryset=queryset,
+        page=state.page,
+        page_size=state.page_size,
+        sample=search.count_sample(kind.model, state.q),
+    )
 
 
 def record_row(*, connection, kind: registry.RecordKind, psa_id: int) -> dict | None:

@@ -2,6 +2,10 @@
 
 import pytest
 from django.db import connection as db_connection
+from django.db.models import Q
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
+from django.test.utils import CaptureQueriesContext
 
 from psaportal.records import paging
 from psaportal.records.models import Ticket
@@ -103,3 +107,41 @@ def test_a_small_result_is_sorted_whole_by_its_ids(tickets):
     page = paging.paginate(queryset=newest_first, page=1, page_size=15)
     assert ids(page) == list(range(120, 105, -1))
     assert (page.count, page.count_is_capped, page.num_pages) == (20, False, 2)
+
+
+def every_eighth():
+    return Q(Exact(Mod("psa_id", 8), 0))
+
+
+only_postgresql = pytest.mark.skipif(
+    db_connection.vendor != "postgresql", reason="the sample is counted on the planner's guess"
+)
+
+
+@only_postgresql
+def test_a_sample_that_reaches_the_cap_says_more_without_counting_all(
+    tickets, django_assert_num_queries
+):
+    # 120 rows, 15 in the sample: a cap of 5 is reached there.
+    whole = paging.paginate(queryset=tickets, page=1, page_size=2, cap=5, small=0)
+    with django_assert_num_queries(3) as captured:  # the estimate, the sample's count, the page
+        page = paging.paginate(
+            queryset=tickets, page=1, page_size=2, cap=5, small=0, sample=every_eighth()
+        )
+    (count_sql,) = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT")]
+    assert "MOD(" in count_sql
+    assert (page.count, page.count_is_capped, ids(page)) == (5, True, [1, 2])
+    assert (whole.count, whole.count_is_capped, ids(whole)) == (5, True, [1, 2])
+
+
+@only_postgresql
+def test_a_sample_short_of_the_cap_counts_all_matches(tickets):
+    # 54 rows, one of them in the sample (psa_id 8): the whole count decides.
+    sampled_out = tickets.filter(psa_id__lte=60).exclude(psa_id__in=[16, 24, 32, 40, 48, 56])
+    with CaptureQueriesContext(db_connection) as captured:
+        page = paging.paginate(
+            queryset=sampled_out, page=1, page_size=2, cap=3, small=0, sample=every_eighth()
+        )
+    counts = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT")]
+    assert ["MOD(" in sql for sql in counts] == [True, False]
+    assert (page.count, page.count_is_capped, ids(page)) == (3, True, [1, 2])

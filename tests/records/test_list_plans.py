@@ -10,7 +10,7 @@ import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-from psaportal.records import paging, registry, selectors
+from psaportal.records import paging, registry, search, selectors
 from psaportal.records.list_state import ListState
 from psaportal.records.models import Ticket
 from tests.records.mirror_rows import ready_connection
@@ -136,3 +136,36 @@ def test_a_broad_list_walks_an_index_in_its_pages_order(mirror_at_scale, filters
     # The walk is in the page's (column, psa_id) order (psa_id ends each of our indexes), or
     # a date's own index orders by the date and only ties are sorted: never a whole sort.
     assert not node_types(nodes) & {"Sort", "Seq Scan"}
+
+
+def test_a_common_word_among_open_tickets_reads_the_open_tickets_words(mirror_at_scale):
+    # Read through the whole table's entries for the word and for "open", the ids of
+    # "printer" among open tickets cost a bitmap of each at a million tickets.
+    ids_read, _page = list_queries(mirror_at_scale, q="printer", filters={"open": "open"})
+    ids_nodes = plan_nodes(ids_read)
+    assert indexes_used(ids_nodes) == {"tk_open_search"}
+    assert "Seq Scan" not in node_types(ids_nodes)
+
+
+def test_a_common_word_in_a_broad_list_is_counted_in_the_sample(mirror_at_scale):
+    # "backup" in 10,000 closed tickets: a cap of 100 is reached among the sample's 2,500.
+    queryset = selectors.record_list(
+        connection=mirror_at_scale,
+        kind=TICKETS,
+        state=ListState(q="backup", filters={"open": "closed"}, sort="-last_updated"),
+    )
+    with CaptureQueriesContext(db_connection) as captured:
+        page = paging.paginate(
+            queryset=queryset,
+            page=2,
+            page_size=50,
+            cap=100,
+            sample=search.count_sample(Ticket, "backup"),
+        )
+    assert (page.count, page.count_is_capped) == (101, True)
+    assert len(page.rows) == 50
+    counts = [query["sql"] for query in captured if query["sql"].startswith("SELECT COUNT")]
+    assert len(counts) == 1  # the sample's count reached the cap: no count of all matches
+    nodes = plan_nodes(counts[0])
+    assert indexes_used(nodes) == {"tk_search_sample"}
+    assert "Seq Scan" not in node_types(nodes)
