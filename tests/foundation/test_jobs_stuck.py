@@ -27,18 +27,29 @@ def _job(*, status=Job.Status.RUNNING, quiet: timedelta, **fields) -> Job:
     return job
 
 
-def test_a_running_job_quiet_past_the_time_limits_is_shown_stuck(admin_client, settings):
-    settings.CELERY_TASK_TIME_LIMIT = 150
-    settings.TASK_RETRY_AFTER_MAX_SECONDS = 300
+def test_a_running_job_quiet_past_the_stalled_setting_is_shown_stuck(admin_client, settings):
+    settings.JOB_STALLED_AFTER_SECONDS = 450
     stuck = _job(quiet=timedelta(seconds=451))
     busy = _job(quiet=timedelta(seconds=449))
 
     page = admin_client.get(f"/jobs/{stuck.pk}/").content.decode()
-    assert "This job looks stuck." in page and "(450 s)" in page
+    assert "This job looks stuck." in page and "over 450 s" in page
     assert "Send it again" in page and "Mark it failed" in page
     assert "looks stuck" not in admin_client.get(f"/jobs/{busy.pk}/").content.decode()
     listing = admin_client.get("/jobs/").content.decode()
     assert listing.count(">Stuck</span>") == 1
+
+
+def test_work_is_never_called_stalled_before_a_task_may_have_run_and_waited(settings):
+    settings.JOB_STALLED_AFTER_SECONDS = 60
+    settings.CELERY_TASK_TIME_LIMIT = 150
+    settings.TASK_RETRY_AFTER_MAX_SECONDS = 300
+    assert selectors.stalled_after() == timedelta(seconds=450)
+    assert selectors.job_stuck_reason(job=_job(quiet=timedelta(seconds=449))) == ""
+    queued = _job(status=Job.Status.QUEUED, quiet=timedelta(seconds=451))
+    assert selectors.job_stuck_reason(job=queued) == (
+        "It has waited in the queue for over 450 s: is a worker running?"
+    )
 
 
 def test_a_job_waiting_for_its_retry_is_not_stuck():

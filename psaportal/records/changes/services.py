@@ -26,6 +26,7 @@ from django.utils import timezone
 from psaportal.accounts.audit import record_audit
 from psaportal.connections.client import describe_error, membrane_client
 from psaportal.connections.models import Connection
+from psaportal.jobs import selectors as job_selectors
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.jobs.services import UNFINISHED
@@ -46,8 +47,6 @@ BULK_CHUNK = 50
 REFUSALS = (PsaError, ActionRunError, BadRequestError)
 #: Actions by (connection, action key): found once per process by intent.
 _ACTIONS: dict[tuple[str, str], dict] = {}
-#: A change pending or applying this long without news is sent again by the sweep.
-STALLED_AFTER = timedelta(minutes=10)  # longer than the longest Retry-After honoured
 RESEND_BATCH = 500
 Status = PendingChange.Status
 
@@ -642,10 +641,13 @@ def pending_change_wait(*, change_id: int, error: str) -> None:
     )
 
 
-def pending_change_resend_stalled(*, older_than: timedelta = STALLED_AFTER) -> int:
-    """Queue again every change left pending or applying for longer than ``older_than``:
-    its tries ran out while Membrane was down, or its worker or message was lost. Returns
-    how many were sent."""
+def pending_change_resend_stalled(*, older_than: timedelta | None = None) -> int:
+    """Queue again every change left pending or applying for longer than ``older_than`` (by
+    default, until it has stalled: ``jobs.selectors.stalled_after``): its tries ran out
+    while Membrane was down, or its worker or message was lost. Returns how many were
+    sent."""
+    if older_than is None:
+        older_than = job_selectors.stalled_after()
     stalled_before = timezone.now() - older_than
     sent = 0
     stalled = PendingChange.objects.filter(
