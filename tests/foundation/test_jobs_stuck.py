@@ -4,6 +4,7 @@ failed (audited)."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from psaportal.accounts.models import AuditEntry
@@ -11,6 +12,10 @@ from psaportal.jobs import selectors, tasks
 from psaportal.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
+
+
+def _said(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def _job(*, status=Job.Status.RUNNING, quiet: timedelta, **fields) -> Job:
@@ -69,6 +74,7 @@ def test_an_admin_sends_a_stuck_job_again(admin_client, admin, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(f"/jobs/{job.pk}/requeue/")
     assert response.status_code == 302
+    assert _said(response) == ["The job's work was sent again."]
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED  # in-process: the work ran again at once
     assert job.attempts == 2
@@ -78,7 +84,8 @@ def test_an_admin_sends_a_stuck_job_again(admin_client, admin, django_capture_on
 
 def test_an_admin_marks_a_stuck_job_failed(admin_client, admin):
     job = _job(status=Job.Status.QUEUED, quiet=timedelta(hours=1))
-    admin_client.post(f"/jobs/{job.pk}/mark-failed/")
+    response = admin_client.post(f"/jobs/{job.pk}/mark-failed/")
+    assert _said(response) == ["The job was marked failed."]
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert job.error == f"Marked failed by {admin.username}: it was stuck."
@@ -87,8 +94,10 @@ def test_an_admin_marks_a_stuck_job_failed(admin_client, admin):
 
 def test_a_job_that_is_not_stuck_is_left_alone(admin_client):
     job = _job(quiet=timedelta(seconds=1))
-    admin_client.post(f"/jobs/{job.pk}/mark-failed/")
-    admin_client.post(f"/jobs/{job.pk}/requeue/")
+    response = admin_client.post(f"/jobs/{job.pk}/mark-failed/")
+    assert _said(response) == ["The job is no longer stuck."]
+    response = admin_client.post(f"/jobs/{job.pk}/requeue/")
+    assert _said(response)[-1] == "The job is no longer stuck (or cannot be sent again)."
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING
     assert not AuditEntry.objects.filter(target_type="job").exists()
