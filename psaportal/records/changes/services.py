@@ -471,14 +471,18 @@ def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> s
     out, or the answer was lost) first looks for the record."""
     try:
         record = _created_earlier(change=change, kind=kind, client=client, membrane_id=membrane_id)
+        # retry_safe: an unreadable answer is tried again, and the next try looks first.
         if record is None and kind.actions.create:
             action_id = _action_id(client, membrane_id, kind.actions.create)
-            answer = client.run_action(action_id, connection_id=membrane_id, input=change.changes)
+            answer = client.run_action(
+                action_id, connection_id=membrane_id, input=change.changes, retry_safe=True
+            )
             record = fetch.record_from_body(answer["output"])
         elif record is None:
             answer = client.proxy(
-                membrane_id, "POST", _create_path(change, kind), json=change.changes
-            )
+                membrane_id, "POST", _create_path(change, kind), json=change.changes,
+                retry_safe=True,
+            )  # fmt: skip
             record = fetch.record_from_body(answer.json())
         if record is None:
             raise ChangeProblem(f"The PSA did not send the new {kind.singular} back.")
@@ -574,9 +578,12 @@ UPDATE_INPUT = ("id", "operations")
 def _send_update(*, client, membrane_id: str, kind, psa_id: int, operations: list[dict]):
     """Send the operations: through the kind's update action where the connector has one
     (its input: the id and the operations), else as a PATCH through the proxy. Returns the
-    record the PSA sent back (None when the answer holds none)."""
+    record the PSA sent back (None when the answer holds none). Sending them twice is safe:
+    a try after an unreadable answer reads the record again and sends only what differs."""
     if not kind.actions.update:
-        answer = client.proxy(membrane_id, "PATCH", kind.record_path(psa_id), json=operations)
+        answer = client.proxy(
+            membrane_id, "PATCH", kind.record_path(psa_id), json=operations, retry_safe=True
+        )
         return fetch.record_from_body(answer.json())
     action = _action(client, membrane_id, kind.actions.update)
     schema = action.get("inputSchema") or {}
@@ -588,7 +595,10 @@ def _send_update(*, client, membrane_id: str, kind, psa_id: int, operations: lis
             f"not know ({', '.join(sorted(required)) or 'none required'})."
         )
     answer = client.run_action(
-        action["id"], connection_id=membrane_id, input={"id": psa_id, "operations": operations}
+        action["id"],
+        connection_id=membrane_id,
+        input={"id": psa_id, "operations": operations},
+        retry_safe=True,
     )
     return fetch.record_from_body(answer["output"])
 
