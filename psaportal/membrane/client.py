@@ -9,6 +9,7 @@ retryable only for a request that may be sent twice (GET, HEAD, or a call its ca
 
 from __future__ import annotations
 
+import json as stdlib_json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,17 @@ Query = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
+def _loads(content: bytes) -> Any:
+    """Parse a JSON body. orjson refuses a lone surrogate escape ("\\ud800"), which JSON
+    allows and the PSA may send in free text: such a body is parsed by the standard library
+    (callers clean what they store: ``records.sync.fetch.storable``). ValueError when it is
+    not JSON at all."""
+    try:
+        return orjson.loads(content)
+    except ValueError:
+        return stdlib_json.loads(content)
+
+
 def _not_json(message: str, *, status: int, retry_safe: bool) -> MalformedResponseError:
     """A success answer whose body is not JSON (cut short or garbled by a proxy in between):
     worth trying again when the request may be sent twice, otherwise it may have run."""
@@ -59,7 +71,7 @@ class ProxyResponse:
 
     def json(self) -> Any:
         try:
-            return orjson.loads(self.content)
+            return _loads(self.content)
         except ValueError as exc:
             raise _not_json(
                 "ConnectWise PSA sent an answer that is not JSON.",
@@ -172,7 +184,7 @@ class MembraneClient:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return orjson.loads(response.content)
+            return _loads(response.content)
         except ValueError as exc:
             raise _not_json(
                 f"Membrane answered {method} {path} with a body that is not JSON.",
