@@ -239,7 +239,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # machine gone) waits in Redis this long, then goes to a live worker. Longer than a task may
 # run plus the longest retry countdown (a countdown's message is held unacked too), or a
 # task still under way is handed out twice. Edits left behind are also resent, sooner, by
-# the stalled-change sweep (records.changes.services.STALLED_AFTER).
+# the stalled-change sweep (JOB_STALLED_AFTER_SECONDS).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 3600),
     # Look for such messages every 10 s, not kombu's every 100 s.
@@ -255,6 +255,10 @@ TASK_MAX_ATTEMPTS = max(1, env_int("TASK_MAX_ATTEMPTS", 6))
 TASK_RETRY_BACKOFF_SECONDS = env_seconds("TASK_RETRY_BACKOFF_SECONDS", 1)
 TASK_RETRY_BACKOFF_MAX_SECONDS = env_seconds("TASK_RETRY_BACKOFF_MAX_SECONDS", 60)
 TASK_RETRY_AFTER_MAX_SECONDS = env_seconds("TASK_RETRY_AFTER_MAX_SECONDS", 300)
+# Work (a job, a pending change) with no news for this long has stalled: the Job pages show
+# it stuck and the beat sweeps send it again. Never less than a task may run plus its
+# longest retry wait (jobs.selectors.stalled_after).
+JOB_STALLED_AFTER_SECONDS = env_seconds("JOB_STALLED_AFTER_SECONDS", 600)
 # Celery beat (`celery -A psaportal beat`): incremental sync of the mirror every N minutes.
 RECORDS_SYNC_INTERVAL_MINUTES = max(1, env_int("RECORDS_SYNC_INTERVAL_MINUTES", 15))
 # Records a sync page asks the PSA for (ConnectWise allows up to 1000).

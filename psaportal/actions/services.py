@@ -187,7 +187,8 @@ def action_run_execute(*, run_id: int) -> str:
     answer = membrane_client().run_action(
         run.action_membrane_id, connection_id=run.connection_membrane_id, input=run.input
     )
-    run.output = answer.get("output")
+    # PostgreSQL's jsonb refuses NULs and lone surrogates, which free text may hold.
+    run.output = storable(answer.get("output"))
     run.output_size = len(orjson.dumps(run.output))
     run_id_text = answer.get("actionRunId")
     run.membrane_run_id = run_id_text[:100] if isinstance(run_id_text, str) else ""
@@ -295,7 +296,8 @@ def proxy_request_execute(*, request_id: int) -> str:
     request.response_headers = [
         [name, value] for name, value in headers if name.lower() not in SECRET_HEADERS
     ]
-    request.response_body = content.decode("utf-8", errors="replace")
+    # PostgreSQL's text refuses NUL characters, which a body that is not JSON may hold.
+    request.response_body = storable(content.decode("utf-8", errors="replace"))
     request.response_size = len(content)
     _finish(
         request,

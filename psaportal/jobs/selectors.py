@@ -11,18 +11,18 @@ from django.utils import timezone
 from psaportal.celery import app as celery_app
 from psaportal.jobs.models import Job
 
-#: A job that has not moved for this long, and is not waiting for a retry, looks stuck.
-STUCK_AFTER = timedelta(minutes=15)
 #: Seconds the job page waits for a running job's worker to answer.
 WORKER_PING_SECONDS = 1.0
 
 
-def _running_too_long() -> timedelta:
-    # Longer than a task may run (it is killed at its hard limit) plus the longest wait for a
-    # retry: no news for longer means no task is working on it.
-    return timedelta(
-        seconds=settings.CELERY_TASK_TIME_LIMIT + settings.TASK_RETRY_AFTER_MAX_SECONDS
-    )
+def stalled_after() -> timedelta:
+    """How long work (a job, a pending change) may go without news before it has stalled:
+    the Job pages show it stuck and the beat sweeps send it again. The setting
+    ``JOB_STALLED_AFTER_SECONDS``, but never less than a task may run (it is killed at its
+    hard limit) plus the longest wait for a retry, so that work under way is never taken
+    for lost."""
+    floor = settings.CELERY_TASK_TIME_LIMIT + settings.TASK_RETRY_AFTER_MAX_SECONDS
+    return timedelta(seconds=max(settings.JOB_STALLED_AFTER_SECONDS, floor))
 
 
 def jobs_stuck(*, limit: int = 5) -> list[Job]:
@@ -30,8 +30,8 @@ def jobs_stuck(*, limit: int = 5) -> list[Job]:
     now = timezone.now()
     return list(
         Job.objects.filter(
-            Q(status=Job.Status.QUEUED, updated_at__lt=now - STUCK_AFTER)
-            | Q(status=Job.Status.RUNNING, updated_at__lt=now - _running_too_long())
+            status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
+            updated_at__lt=now - stalled_after(),
         )
         .filter(Q(deferred_until__isnull=True) | Q(deferred_until__lt=now))
         .order_by("updated_at")[:limit]
@@ -46,15 +46,14 @@ def job_stuck_reason(*, job: Job, ask_worker: bool = False) -> str:
     now = timezone.now()
     if job.deferred_until is not None and job.deferred_until >= now:
         return ""  # waiting for its retry, as it says
-    quiet = now - job.updated_at
-    if job.status == Job.Status.RUNNING and quiet > _running_too_long():
-        seconds = _running_too_long().total_seconds()
+    if now - job.updated_at > stalled_after():
+        seconds = stalled_after().total_seconds()
+        if job.status == Job.Status.QUEUED:
+            return f"It has waited in the queue for over {seconds:.0f} s: is a worker running?"
         return (
-            f"It has been running with no progress for longer than a task may run and wait "
-            f"for a retry ({seconds:.0f} s): its worker was probably lost."
+            f"It has been running with no progress for over {seconds:.0f} s, longer than a "
+            f"task may run and wait for a retry: its worker was probably lost."
         )
-    if job.status == Job.Status.QUEUED and quiet > STUCK_AFTER:
-        return "It has waited in the queue for a long time: is a worker running?"
     if ask_worker and job.status == Job.Status.RUNNING and job.worker:
         answers = celery_app.control.ping(
             destination=[job.worker], timeout=WORKER_PING_SECONDS, limit=1

@@ -39,32 +39,41 @@ def job_detail(request, job_id: int):
     return render(request, "jobs/job_detail.html", {"job": job, "stuck": stuck})
 
 
+def _act_on_stuck_job(request, job_id: int, *, action, done: str, refused: str):
+    """Run ``action`` (a service taking the job and the user) on a job that still looks
+    stuck, and say how it went."""
+    job = get_object_or_404(Job, pk=job_id)
+    if selectors.job_stuck_reason(job=job, ask_worker=True) and action(job=job, user=request.user):
+        messages.success(request, done)
+    else:
+        messages.error(request, refused)
+    return redirect("jobs:detail", job_id=job.pk)
+
+
 @require_POST
 @permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
 def job_requeue(request, job_id: int):
     """Send a stuck job's work again (admins)."""
-    job = get_object_or_404(Job, pk=job_id)
-    if selectors.job_stuck_reason(job=job, ask_worker=True) and services.job_requeue(
-        job=job, user=request.user
-    ):
-        messages.success(request, "The job's work was sent again.")
-    else:
-        messages.error(request, "The job is no longer stuck (or cannot be sent again).")
-    return redirect("jobs:detail", job_id=job.pk)
+    return _act_on_stuck_job(
+        request,
+        job_id,
+        action=services.job_requeue,
+        done="The job's work was sent again.",
+        refused="The job is no longer stuck (or cannot be sent again).",
+    )
 
 
 @require_POST
 @permission_required(roles.MANAGE_CONNECTION, raise_exception=True)
 def job_mark_failed(request, job_id: int):
     """End a stuck job as failed (admins)."""
-    job = get_object_or_404(Job, pk=job_id)
-    if selectors.job_stuck_reason(job=job, ask_worker=True) and services.job_mark_failed(
-        job=job, user=request.user
-    ):
-        messages.success(request, "The job was marked failed.")
-    else:
-        messages.error(request, "The job is no longer stuck.")
-    return redirect("jobs:detail", job_id=job.pk)
+    return _act_on_stuck_job(
+        request,
+        job_id,
+        action=services.job_mark_failed,
+        done="The job was marked failed.",
+        refused="The job is no longer stuck.",
+    )
 
 
 @require_POST

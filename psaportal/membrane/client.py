@@ -1,11 +1,15 @@
 """A small synchronous client for the Membrane API (see docs/membrane-api.md).
 
 It does not sleep or retry: callers (Celery tasks) retry on errors whose ``retryable``
-is true, waiting ``retry_after`` seconds when given.
+is true, waiting ``retry_after`` seconds when given. A success answer that is not JSON is
+retryable only for a request that may be sent twice (GET, HEAD, or a call its caller marks
+``retry_safe`` because it checks before trying again); for any other it is an
+``OutcomeUnknownError``: it may have been carried out.
 """
 
 from __future__ import annotations
 
+import json as stdlib_json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +23,7 @@ from .errors import (
     BadRequestError,
     MalformedResponseError,
     NetworkError,
+    OutcomeUnknownError,
     error_from_response,
     psa_error_from_response,
 )
@@ -31,6 +36,27 @@ PSA_API_ROOT = "/apis/3.0"
 LONG_POLL_GRACE_SECONDS = 10.0
 
 Query = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+#: Methods whose request may be sent twice without harm, whatever the first one did.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _loads(content: bytes) -> Any:
+    """Parse a JSON body. orjson refuses a lone surrogate escape ("\\ud800"), which JSON
+    allows and the PSA may send in free text: such a body is parsed by the standard library
+    (callers clean what they store: ``records.sync.fetch.storable``). ValueError when it is
+    not JSON at all."""
+    try:
+        return orjson.loads(content)
+    except ValueError:
+        return stdlib_json.loads(content)
+
+
+def _not_json(message: str, *, status: int, retry_safe: bool) -> MalformedResponseError:
+    """A success answer whose body is not JSON (cut short or garbled by a proxy in between):
+    worth trying again when the request may be sent twice, otherwise it may have run."""
+    if retry_safe:
+        return MalformedResponseError(message, status=status, retryable=True)
+    return OutcomeUnknownError(status=status, data={"detail": message})
 
 
 @dataclass
@@ -40,16 +66,17 @@ class ProxyResponse:
     status_code: int
     headers: httpx.Headers
     content: bytes
+    #: Whether the request may be sent again when this answer cannot be read.
+    retry_safe: bool = True
 
     def json(self) -> Any:
         try:
-            return orjson.loads(self.content)
+            return _loads(self.content)
         except ValueError as exc:
-            # A cut-short or garbled answer (a proxy in between) may pass: try again.
-            raise MalformedResponseError(
+            raise _not_json(
                 "ConnectWise PSA sent an answer that is not JSON.",
                 status=self.status_code,
-                retryable=True,
+                retry_safe=self.retry_safe,
             ) from exc
 
     @property
@@ -150,20 +177,19 @@ class MembraneClient:
                 key="network",
             ) from exc
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, retry_safe: bool = False, **kwargs: Any) -> Any:
         response = self._send(method, path, **kwargs)
         if not response.is_success:
             raise error_from_response(response)
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return orjson.loads(response.content)
+            return _loads(response.content)
         except ValueError as exc:
-            # A cut-short or garbled answer (a proxy in between) may pass: try again.
-            raise MalformedResponseError(
+            raise _not_json(
                 f"Membrane answered {method} {path} with a body that is not JSON.",
                 status=response.status_code,
-                retryable=True,
+                retry_safe=retry_safe or method in SAFE_METHODS,
             ) from exc
 
     def _request_object(self, method: str, path: str, **kwargs: Any) -> dict:
@@ -190,7 +216,8 @@ class MembraneClient:
         body: dict[str, Any] = {"appUrl": app_url}
         if name is not None:
             body["name"] = name
-        return self._request_object("POST", "/connections/ensure", json=body)
+        # Ensuring the same app's connection again finds the one made before.
+        return self._request_object("POST", "/connections/ensure", json=body, retry_safe=True)
 
     def get_connection(
         self, connection_id: str, *, wait: bool = False, timeout: int | None = None
@@ -212,14 +239,16 @@ class MembraneClient:
         )
 
     def update_connection(self, connection_id: str, **fields: Any) -> dict:
-        return self._request_object("PATCH", f"/connections/{_segment(connection_id)}", json=fields)
+        return self._request_object(
+            "PATCH", f"/connections/{_segment(connection_id)}", json=fields, retry_safe=True
+        )
 
     def archive_connection(self, connection_id: str) -> None:
-        self._request("DELETE", f"/connections/{_segment(connection_id)}")
+        self._request("DELETE", f"/connections/{_segment(connection_id)}", retry_safe=True)
 
     def refresh_credentials(self, connection_id: str) -> dict:
         return self._request_object(
-            "POST", f"/connections/{_segment(connection_id)}/refresh-credentials"
+            "POST", f"/connections/{_segment(connection_id)}/refresh-credentials", retry_safe=True
         )
 
     def create_connection_request(self, **body: Any) -> dict:
@@ -250,12 +279,22 @@ class MembraneClient:
             "GET", f"/actions/{_segment(action_id)}", params=params, timeout=read_timeout
         )
 
-    def run_action(self, action_id: str, *, connection_id: str, input: dict | None = None) -> dict:
+    def run_action(
+        self,
+        action_id: str,
+        *,
+        connection_id: str,
+        input: dict | None = None,
+        retry_safe: bool = False,
+    ) -> dict:
+        """Run an action. ``retry_safe``: the caller checks before running it again (e.g.
+        looks for what an earlier run created), so an unreadable answer may be retried."""
         body = self._request_object(
             "POST",
             f"/actions/{_segment(action_id)}/run",
             params={"connectionId": connection_id},
             json={"input": input or {}},
+            retry_safe=retry_safe,
         )
         if "output" not in body:
             raise MalformedResponseError(
@@ -275,10 +314,13 @@ class MembraneClient:
         headers: Mapping[str, str] | None = None,
         json: Any = None,
         content: bytes | None = None,
+        retry_safe: bool = False,
     ) -> ProxyResponse:
         """Send a request to the PSA API through the connection; ``path`` is PSA-relative.
 
         Non-2xx answers raise ``PsaError`` (or a Membrane error when Membrane itself refused).
+        ``retry_safe``: a write whose caller checks before sending it again, so an unreadable
+        answer may be retried (GET and HEAD always may).
         """
         if json is not None and content is not None:
             raise ValueError("Pass either json or content to proxy(), not both.")
@@ -293,7 +335,10 @@ class MembraneClient:
         if not response.is_success:
             raise psa_error_from_response(response)
         return ProxyResponse(
-            status_code=response.status_code, headers=response.headers, content=response.content
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            retry_safe=retry_safe or method.upper() in SAFE_METHODS,
         )
 
     def follow(

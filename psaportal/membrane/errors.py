@@ -114,6 +114,17 @@ class MalformedResponseError(MembraneError):
     default_message = "Membrane sent an answer that could not be understood."
 
 
+class OutcomeUnknownError(MalformedResponseError):
+    """A request that may change something (an action run, a POST or PATCH) was answered
+    with a body that is not JSON: it may have been carried out, so it is not tried again
+    on its own. A caller that checks before trying again marks its calls ``retry_safe``."""
+
+    default_message = (
+        "Membrane answered with malformed JSON; the action may have run — check before "
+        "running it again."
+    )
+
+
 class PsaError(MembraneError):
     """The PSA itself answered an error through the proxy (ConnectWise error body)."""
 

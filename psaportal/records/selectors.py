@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from psaportal.jobs import selectors as job_selectors
 from psaportal.records import registry, search
 from psaportal.records.changes import rows as change_rows
 from psaportal.records.display import field_label, options_html, table_rows, value_at
@@ -43,9 +44,6 @@ OPTIONS_CACHE_SECONDS = 120
 #: While a kind's first sync fills the mirror its choices grow by the second: keep them
 #: only briefly.
 FILLING_OPTIONS_CACHE_SECONDS = 5
-#: A sync whose job shows no progress for this long is not shown as running (its worker
-#: was lost; the sync services fail it on the next start).
-SYNC_SHOWN_STALE_AFTER = datetime.timedelta(minutes=15)
 OPEN_CLOSED_OPTIONS = (("open", "Open"), ("closed", "Closed"))
 BOOL_OPTIONS = (("yes", "Yes"), ("no", "No"))
 RELATED_ROWS = 10
@@ -208,7 +206,8 @@ def sync_under_way(*, connection, kind: registry.RecordKind) -> SyncUnderWay | N
             connection=connection,
             kind=kind.key,
             status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING],
-            job__updated_at__gte=timezone.now() - SYNC_SHOWN_STALE_AFTER,
+            # A stalled sync (its worker lost) is not shown as running.
+            job__updated_at__gte=timezone.now() - job_selectors.stalled_after(),
         )
         .annotate(
             fully_synced=Exists(

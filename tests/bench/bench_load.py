@@ -41,6 +41,7 @@ def run() -> None:
         _with_database,
     )
     from load_runner import free_port, run_locust, serve
+    from static_files import static_collected
 
     from psaportal.membrane import MembraneClient
     from psaportal.sandbox.psa import SeedScale
@@ -60,20 +61,16 @@ def run() -> None:
             connection_id = client.ensure_connection(app_url=APP_URL)["id"]
             env = {
                 **_child_env(database_url, sandbox, connection_id),
-                "STATIC_ROOT": folder,
                 "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
                 "CELERY_QUEUE": f"psaportal-bench-load-{os.getpid()}",
                 "BEHIND_TLS_PROXY": "1",
                 "LOG_LEVEL": "WARNING",
             }
-            subprocess.run(
-                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-            )
             port = free_port()
-            with serve(env, port=port, options=(f"--beat-schedule={folder}/beat",)):
+            with (
+                static_collected(env) as env,
+                serve(env, port=port, options=(f"--beat-schedule={folder}/beat",)),
+            ):
                 bench_edits._child(env, "mirror")  # through the run's own workers
                 plan = _plan(env)
                 result = run_locust(

@@ -46,6 +46,7 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from procstats import peak_rss_mb
+from static_files import static_collected
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -175,14 +176,7 @@ def run_1m() -> None:
 @contextlib.contextmanager
 def _production_env(env: dict[str, str], database_url: str):
     """``env`` with production settings (DEBUG off), their hashed static files collected."""
-    with tempfile.TemporaryDirectory() as static_root:
-        list_env = {**env, "STATIC_ROOT": static_root}
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-            cwd=ROOT,
-            env=list_env,
-            check=True,
-        )
+    with static_collected(env) as list_env:
         # A sync writes gigabytes of WAL: let PostgreSQL write it out now, so that its
         # checkpoint does not land inside the list timings.
         _checkpoint(database_url)

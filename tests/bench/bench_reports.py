@@ -29,9 +29,10 @@ import pathlib
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from urllib.parse import urlsplit, urlunsplit
+
+from static_files import static_collected
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BENCH_DB = "psaportal_bench_reports"
@@ -69,15 +70,7 @@ def run() -> None:
         filled = _child(env, "fill")
         if filled["seconds"]:
             print(f"# filled the mirror in {filled['seconds']:.0f} s", flush=True)
-        with tempfile.TemporaryDirectory() as static_root:
-            # Production settings serve hashed static files: collect them first.
-            page_env = {**env, "STATIC_ROOT": static_root}
-            subprocess.run(
-                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-                cwd=ROOT,
-                env=page_env,
-                check=True,
-            )
+        with static_collected(env) as page_env:
             timings = _child(page_env, "pages")
         for name in PAGES:
             print(f"report_{name}_median_ms: {timings[name]:.1f} ms")

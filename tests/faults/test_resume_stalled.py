@@ -4,6 +4,7 @@ it sends again the step a stalled job lacks, and leaves a job that is making pro
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from psaportal.jobs.models import Job
 from psaportal.records import registry
@@ -66,5 +67,22 @@ def test_beat_runs_both_sweeps_every_five_minutes(settings):
     }
     for task in (resume_stalled_syncs, resend_stalled_changes):
         assert schedule[task.name] == timedelta(minutes=5)
-    # Shorter than the wait after which a sync is called dead, so it is resumed first.
-    assert services.RESUME_AFTER < services.STALE_AFTER
+
+
+def test_a_new_start_resumes_a_stalled_sync_instead_of_starting_a_second(
+    psa_connection, small_pages, settings, django_capture_on_commit_callbacks
+):
+    settings.JOB_STALLED_AFTER_SECONDS = 600
+    job = services.sync_start(connection=psa_connection, kinds=[TICKETS], mode="full")  # lost
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sync_start(connection=psa_connection, kinds=[TICKETS]).pk == job.pk
+    assert SyncRun.objects.get(job=job).status == SyncRun.Status.QUEUED  # not stalled yet
+
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(seconds=601))
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.sync_start(connection=psa_connection, kinds=[TICKETS], mode="full")
+
+    assert again.pk == job.pk
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert Job.objects.filter(kind=services.SYNC_JOB).count() == 1

@@ -4,6 +4,7 @@ failed (audited)."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from psaportal.accounts.models import AuditEntry
@@ -11,6 +12,10 @@ from psaportal.jobs import selectors, tasks
 from psaportal.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
+
+
+def _said(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def _job(*, status=Job.Status.RUNNING, quiet: timedelta, **fields) -> Job:
@@ -27,18 +32,29 @@ def _job(*, status=Job.Status.RUNNING, quiet: timedelta, **fields) -> Job:
     return job
 
 
-def test_a_running_job_quiet_past_the_time_limits_is_shown_stuck(admin_client, settings):
-    settings.CELERY_TASK_TIME_LIMIT = 150
-    settings.TASK_RETRY_AFTER_MAX_SECONDS = 300
+def test_a_running_job_quiet_past_the_stalled_setting_is_shown_stuck(admin_client, settings):
+    settings.JOB_STALLED_AFTER_SECONDS = 450
     stuck = _job(quiet=timedelta(seconds=451))
     busy = _job(quiet=timedelta(seconds=449))
 
     page = admin_client.get(f"/jobs/{stuck.pk}/").content.decode()
-    assert "This job looks stuck." in page and "(450 s)" in page
+    assert "This job looks stuck." in page and "over 450 s" in page
     assert "Send it again" in page and "Mark it failed" in page
     assert "looks stuck" not in admin_client.get(f"/jobs/{busy.pk}/").content.decode()
     listing = admin_client.get("/jobs/").content.decode()
     assert listing.count(">Stuck</span>") == 1
+
+
+def test_work_is_never_called_stalled_before_a_task_may_have_run_and_waited(settings):
+    settings.JOB_STALLED_AFTER_SECONDS = 60
+    settings.CELERY_TASK_TIME_LIMIT = 150
+    settings.TASK_RETRY_AFTER_MAX_SECONDS = 300
+    assert selectors.stalled_after() == timedelta(seconds=450)
+    assert selectors.job_stuck_reason(job=_job(quiet=timedelta(seconds=449))) == ""
+    queued = _job(status=Job.Status.QUEUED, quiet=timedelta(seconds=451))
+    assert selectors.job_stuck_reason(job=queued) == (
+        "It has waited in the queue for over 450 s: is a worker running?"
+    )
 
 
 def test_a_job_waiting_for_its_retry_is_not_stuck():
@@ -58,6 +74,7 @@ def test_an_admin_sends_a_stuck_job_again(admin_client, admin, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(f"/jobs/{job.pk}/requeue/")
     assert response.status_code == 302
+    assert _said(response) == ["The job's work was sent again."]
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED  # in-process: the work ran again at once
     assert job.attempts == 2
@@ -67,7 +84,8 @@ def test_an_admin_sends_a_stuck_job_again(admin_client, admin, django_capture_on
 
 def test_an_admin_marks_a_stuck_job_failed(admin_client, admin):
     job = _job(status=Job.Status.QUEUED, quiet=timedelta(hours=1))
-    admin_client.post(f"/jobs/{job.pk}/mark-failed/")
+    response = admin_client.post(f"/jobs/{job.pk}/mark-failed/")
+    assert _said(response) == ["The job was marked failed."]
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert job.error == f"Marked failed by {admin.username}: it was stuck."
@@ -76,8 +94,10 @@ def test_an_admin_marks_a_stuck_job_failed(admin_client, admin):
 
 def test_a_job_that_is_not_stuck_is_left_alone(admin_client):
     job = _job(quiet=timedelta(seconds=1))
-    admin_client.post(f"/jobs/{job.pk}/mark-failed/")
-    admin_client.post(f"/jobs/{job.pk}/requeue/")
+    response = admin_client.post(f"/jobs/{job.pk}/mark-failed/")
+    assert _said(response) == ["The job is no longer stuck."]
+    response = admin_client.post(f"/jobs/{job.pk}/requeue/")
+    assert _said(response)[-1] == "The job is no longer stuck (or cannot be sent again)."
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING
     assert not AuditEntry.objects.filter(target_type="job").exists()

@@ -4,8 +4,6 @@ asserted here (`make bench BENCH=load` measures); only that nothing failed and t
 role's pages were used."""
 
 import os
-import subprocess
-import sys
 import tempfile
 
 import pytest
@@ -15,7 +13,8 @@ from psaportal.records import registry
 from psaportal.records.models import Ticket
 from psaportal.records.sync import services as sync_services
 from tests.bench.load_plan import load_plan
-from tests.bench.load_runner import ROOT, free_port, run_locust, serve
+from tests.bench.load_runner import free_port, run_locust, serve
+from tests.bench.static_files import static_collected
 from tests.fixtures.celery import _database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -42,19 +41,12 @@ def test_users_of_every_role_browse_and_edit_without_an_error(mirrored_connectio
             "DEBUG": "0",
             "SECRET_KEY": settings.SECRET_KEY,  # the plan's sessions are signed with it
             "BEHIND_TLS_PROXY": "1",
-            "STATIC_ROOT": folder,
             "MEMBRANE_API_URL": sandbox.url,
             "MEMBRANE_TOKEN": sandbox.token,
         }
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
         port = free_port()
         options = ("--web-processes=1", "--workers=1", f"--beat-schedule={folder}/beat")
-        with serve(env, port=port, options=options):
+        with static_collected(env) as env, serve(env, port=port, options=options):
             result = run_locust(
                 host=f"http://127.0.0.1:{port}", plan=plan, users=6, seconds=8, env=env
             )

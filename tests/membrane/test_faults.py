@@ -8,6 +8,7 @@ from psaportal.membrane import (
     MalformedResponseError,
     MembraneClient,
     NetworkError,
+    OutcomeUnknownError,
     PsaRateLimitError,
     RateLimitError,
     ServerError,
@@ -171,3 +172,28 @@ def test_a_cut_short_json_answer_is_a_retryable_malformed_response(
     with pytest.raises(MalformedResponseError) as from_psa:
         answer.json()
     assert from_membrane.value.retryable is True and from_psa.value.retryable is True
+
+
+def test_a_cut_short_answer_to_a_write_may_have_run_and_is_not_retried(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(malformed_json_every=1, scope="psa")
+    cid = ready_connection["id"]
+    with pytest.raises(OutcomeUnknownError) as action_run:
+        membrane_client.run_action("list-tickets", connection_id=cid)
+    posted = membrane_client.proxy(cid, "POST", "/service/tickets", json={"summary": "Cut"})
+    with pytest.raises(OutcomeUnknownError) as proxy_post:
+        posted.json()
+    for caught in (action_run.value, proxy_post.value):
+        assert caught.retryable is False
+        assert str(caught) == (
+            "Membrane answered with malformed JSON; the action may have run — check before "
+            "running it again."
+        )
+    # A caller that checks before trying again marks its write safe: retryable, as a GET is.
+    with pytest.raises(MalformedResponseError) as marked:
+        membrane_client.run_action("list-tickets", connection_id=cid, retry_safe=True)
+    with pytest.raises(MalformedResponseError) as read:
+        membrane_client.proxy(cid, "GET", "/service/tickets").json()
+    for caught in (marked.value, read.value):
+        assert not isinstance(caught, OutcomeUnknownError) and caught.retryable is True

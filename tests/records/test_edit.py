@@ -354,3 +354,36 @@ def wait_until(condition, seconds: float = 60):
         if time.monotonic() > deadline:
             pytest.fail(f"still waiting after {seconds} s")
         time.sleep(0.05)
+
+
+def test_the_edit_form_stores_only_what_changed_and_nothing_when_nothing_did(
+    psa_connection, ticket, technician
+):
+    from psaportal.records import registry
+    from psaportal.records.changes.forms import RecordEditForm, TicketRowForm
+
+    def posted(form_class, **values):
+        drawn = form_class(**form_args(form_class))
+        data = {name: drawn[name].value() for name in drawn.fields} | values
+        return form_class(
+            {k: "" if v is None else v for k, v in data.items()}, **form_args(form_class)
+        )
+
+    def form_args(form_class):
+        args = {"record": ticket, "connection": psa_connection}
+        if form_class is RecordEditForm:
+            args["kind"] = registry.get_kind("tickets")
+        return args
+
+    for form_class in (RecordEditForm, TicketRowForm):
+        unchanged = posted(form_class)
+        assert unchanged.is_valid(), unchanged.errors
+        assert unchanged.save_change(psa_id=ticket["id"], user=technician) is None
+    assert not PendingChange.objects.exists()
+
+    edited = posted(RecordEditForm, summary="Printer fixed")
+    assert edited.is_valid(), edited.errors
+    change = edited.save_change(psa_id=ticket["id"], user=technician)
+    assert change.changes == {"summary": "Printer fixed"}
+    assert change.seen == {"summary": ticket["summary"]}
+    assert (change.author, change.psa_id) == (technician, ticket["id"])

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
-from psaportal.records.models import BoardStatus, Company, Contact, Member
+from psaportal.records.changes import services
+from psaportal.records.models import BoardStatus, Company, Contact, Member, PendingChange
 
 NUMBER_MAX = 10**9
 
@@ -90,6 +91,7 @@ class RecordEditForm(forms.Form):
         auto_id="id_%s",
     ):
         self.kind = kind
+        self.connection = connection
         self.editable = [
             field
             for field in kind.editable_fields
@@ -116,6 +118,22 @@ class RecordEditForm(forms.Form):
             for field in self.editable
         }
         return {path: value for path, value in wanted.items() if value != self.seen_values[path]}
+
+    def save_change(self, *, psa_id: int, user) -> PendingChange | None:
+        """Store this valid form's change in the outbox, on its way to the PSA; None when
+        nothing was changed."""
+        changes = self.changes()
+        if not changes:
+            return None
+        return services.pending_change_create(
+            connection=self.connection,
+            kind=self.kind,
+            psa_id=psa_id,
+            changes=changes,
+            seen=self.seen_values,
+            idempotency_key=self.cleaned_data["idempotency_key"],
+            user=user,
+        )
 
     def add_psa_errors(self, field_errors: dict[str, str]) -> None:
         """The PSA's own messages on the fields it named (the rest on the form)."""

@@ -26,6 +26,7 @@ from django.utils import timezone
 from psaportal.accounts.audit import record_audit
 from psaportal.connections.client import describe_error, membrane_client
 from psaportal.connections.models import Connection
+from psaportal.jobs import selectors as job_selectors
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.jobs.services import UNFINISHED
@@ -46,8 +47,6 @@ BULK_CHUNK = 50
 REFUSALS = (PsaError, ActionRunError, BadRequestError)
 #: Actions by (connection, action key): found once per process by intent.
 _ACTIONS: dict[tuple[str, str], dict] = {}
-#: A change pending or applying this long without news is sent again by the sweep.
-STALLED_AFTER = timedelta(minutes=10)  # longer than the longest Retry-After honoured
 RESEND_BATCH = 500
 Status = PendingChange.Status
 
@@ -472,14 +471,18 @@ def _apply_create(*, change: PendingChange, kind, client, membrane_id: str) -> s
     out, or the answer was lost) first looks for the record."""
     try:
         record = _created_earlier(change=change, kind=kind, client=client, membrane_id=membrane_id)
+        # retry_safe: an unreadable answer is tried again, and the next try looks first.
         if record is None and kind.actions.create:
             action_id = _action_id(client, membrane_id, kind.actions.create)
-            answer = client.run_action(action_id, connection_id=membrane_id, input=change.changes)
+            answer = client.run_action(
+                action_id, connection_id=membrane_id, input=change.changes, retry_safe=True
+            )
             record = fetch.record_from_body(answer["output"])
         elif record is None:
             answer = client.proxy(
-                membrane_id, "POST", _create_path(change, kind), json=change.changes
-            )
+                membrane_id, "POST", _create_path(change, kind), json=change.changes,
+                retry_safe=True,
+            )  # fmt: skip
             record = fetch.record_from_body(answer.json())
         if record is None:
             raise ChangeProblem(f"The PSA did not send the new {kind.singular} back.")
@@ -575,9 +578,12 @@ UPDATE_INPUT = ("id", "operations")
 def _send_update(*, client, membrane_id: str, kind, psa_id: int, operations: list[dict]):
     """Send the operations: through the kind's update action where the connector has one
     (its input: the id and the operations), else as a PATCH through the proxy. Returns the
-    record the PSA sent back (None when the answer holds none)."""
+    record the PSA sent back (None when the answer holds none). Sending them twice is safe:
+    a try after an unreadable answer reads the record again and sends only what differs."""
     if not kind.actions.update:
-        answer = client.proxy(membrane_id, "PATCH", kind.record_path(psa_id), json=operations)
+        answer = client.proxy(
+            membrane_id, "PATCH", kind.record_path(psa_id), json=operations, retry_safe=True
+        )
         return fetch.record_from_body(answer.json())
     action = _action(client, membrane_id, kind.actions.update)
     schema = action.get("inputSchema") or {}
@@ -589,7 +595,10 @@ def _send_update(*, client, membrane_id: str, kind, psa_id: int, operations: lis
             f"not know ({', '.join(sorted(required)) or 'none required'})."
         )
     answer = client.run_action(
-        action["id"], connection_id=membrane_id, input={"id": psa_id, "operations": operations}
+        action["id"],
+        connection_id=membrane_id,
+        input={"id": psa_id, "operations": operations},
+        retry_safe=True,
     )
     return fetch.record_from_body(answer["output"])
 
@@ -642,10 +651,13 @@ def pending_change_wait(*, change_id: int, error: str) -> None:
     )
 
 
-def pending_change_resend_stalled(*, older_than: timedelta = STALLED_AFTER) -> int:
-    """Queue again every change left pending or applying for longer than ``older_than``:
-    its tries ran out while Membrane was down, or its worker or message was lost. Returns
-    how many were sent."""
+def pending_change_resend_stalled(*, older_than: timedelta | None = None) -> int:
+    """Queue again every change left pending or applying for longer than ``older_than`` (by
+    default, until it has stalled: ``jobs.selectors.stalled_after``): its tries ran out
+    while Membrane was down, or its worker or message was lost. Returns how many were
+    sent."""
+    if older_than is None:
+        older_than = job_selectors.stalled_after()
     stalled_before = timezone.now() - older_than
     sent = 0
     stalled = PendingChange.objects.filter(

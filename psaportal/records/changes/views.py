@@ -62,17 +62,7 @@ def record_edit(request, kind: registry.RecordKind, psa_id: int, connection):
         initial=earlier.changes if earlier else None,
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if changes:
-            services.pending_change_create(
-                connection=connection,
-                kind=kind,
-                psa_id=psa_id,
-                changes=changes,
-                seen=form.seen_values,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-                user=request.user,
-            )
+        if form.save_change(psa_id=psa_id, user=request.user):
             messages.success(request, "Your change is saved and on its way to the PSA.")
             return redirect(detail_url)
         form.add_error(None, "Nothing was changed.")
@@ -266,17 +256,7 @@ def ticket_row_edit(request, psa_id: int, connection):
         connection=connection,
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if changes:
-            services.pending_change_create(
-                connection=connection,
-                kind=kind,
-                psa_id=psa_id,
-                changes=changes,
-                seen=form.seen_values,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-                user=request.user,
-            )
+        form.save_change(psa_id=psa_id, user=request.user)
         if not request.htmx:
             return redirect("records:list", kind=kind.key)
         return row_response(request, connection=connection, kind=kind, psa_id=psa_id)

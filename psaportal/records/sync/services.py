@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +30,7 @@ from django.utils import timezone
 from psaportal.accounts.audit import record_audit
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
+from psaportal.jobs import selectors as job_selectors
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.membrane import MembraneError, NotFoundError, PsaError
@@ -40,11 +42,6 @@ from psaportal.records.sync import fetch, store
 SYNC_JOB = "records.sync"
 REFRESH_JOB = "records.refresh"
 MODES = (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL, SyncRun.Mode.SWEEP)
-#: A sync job with no progress for this long has its open steps sent again by the sweep
-#: (``sync_resume_stalled``): longer than a page may take, Retry-After waits included.
-RESUME_AFTER = timedelta(minutes=10)
-#: A sync job with no progress for this long is taken as dead (no sweep resumed it).
-STALE_AFTER = timedelta(minutes=15)
 ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING)
 ENDED_RUN = (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.REVIEW)
 #: How many of the held records the review page lists.
@@ -171,7 +168,9 @@ def _guard_share() -> str:
 
 
 def sync_job_active(*, connection: Connection) -> Job | None:
-    """The unfinished sync job of this connection; a stale one is failed and forgotten."""
+    """The unfinished sync job of this connection. One that has stalled (its worker or
+    messages lost, and no sweep has resumed it yet, e.g. beat is down) has its open steps
+    sent again once this transaction commits, rather than a second sync started."""
     job = (
         Job.objects.filter(
             kind=SYNC_JOB,
@@ -182,39 +181,31 @@ def sync_job_active(*, connection: Connection) -> Job | None:
         .distinct()
         .first()
     )
-    if job is None:
-        return None
-    if job.updated_at < timezone.now() - STALE_AFTER:
-        message = "This sync stopped making progress (its worker may have been lost)."
-        _fail_unfinished_runs(job_id=job.pk, error=message)
-        job_services.job_fail(job_id=job.pk, error=message)
-        return None
+    if job is not None and job.updated_at < timezone.now() - job_selectors.stalled_after():
+        transaction.on_commit(partial(_sync_job_claim_and_resume, job=job))
     return job
 
 
-def _fail_unfinished_runs(*, job_id: int, error: str) -> None:
-    SyncRun.objects.filter(job_id=job_id, status__in=ACTIVE_RUN).update(
-        status=SyncRun.Status.FAILED, error=error, finished_at=timezone.now()
-    )
-
-
-def sync_resume_stalled(*, older_than: timedelta = RESUME_AFTER) -> int:
-    """Send again the open steps of every sync job without progress for ``older_than``:
-    its worker or its messages were lost (SIGKILL, Redis restarted without its queue).
-    Every step is idempotent, so a step still under way that is sent twice does no harm.
-    Returns how many tasks were sent."""
+def sync_resume_stalled(*, older_than: timedelta | None = None) -> int:
+    """Send again the open steps of every sync job without progress for ``older_than``
+    (by default, until it has stalled: ``jobs.selectors.stalled_after``): its worker or its
+    messages were lost (SIGKILL, Redis restarted without its queue). Every step is
+    idempotent, so a step still under way that is sent twice does no harm. Returns how many
+    tasks were sent."""
+    if older_than is None:
+        older_than = job_selectors.stalled_after()
     cutoff = timezone.now() - older_than
     stalled = Job.objects.filter(
         kind=SYNC_JOB, status__in=job_services.UNFINISHED, updated_at__lt=cutoff
     )
-    sent = 0
-    for job in stalled.only("pk", "updated_at"):
-        # Claimed by a conditional update, so two sweeps never resume one job twice.
-        if Job.objects.filter(pk=job.pk, updated_at=job.updated_at).update(
-            updated_at=timezone.now()
-        ):
-            sent += _sync_job_resume(job_id=job.pk)
-    return sent
+    return sum(_sync_job_claim_and_resume(job=job) for job in stalled.only("pk", "updated_at"))
+
+
+def _sync_job_claim_and_resume(*, job: Job) -> int:
+    # Claimed by a conditional update, so two sweeps never resume one job twice.
+    if Job.objects.filter(pk=job.pk, updated_at=job.updated_at).update(updated_at=timezone.now()):
+        return _sync_job_resume(job_id=job.pk)
+    return 0
 
 
 def _sync_job_resume(*, job_id: int) -> int:
