@@ -11,6 +11,7 @@ from psaportal.membrane import (
     MembraneClient,
     MembraneError,
     NetworkError,
+    OutcomeUnknownError,
     PsaError,
     RateLimitError,
     ServerError,
@@ -51,6 +52,8 @@ def describe_error(error: Exception) -> str:
     if isinstance(error, RateLimitError):
         wait = f" in {round(error.retry_after)} seconds" if error.retry_after else " shortly"
         return f"{who} is receiving too many requests right now. Try again{wait}."
+    if isinstance(error, OutcomeUnknownError):
+        return detail  # says what happened and what to check
     if isinstance(error, NetworkError):
         return (
             f"Could not reach Membrane at {settings.MEMBRANE_API_URL}. Check that it is "

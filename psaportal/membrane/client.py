@@ -1,10 +1,12 @@
 """A small synchronous client for the Membrane API (see docs/membrane-api.md).
 
 It does not sleep or retry: callers (Celery tasks) retry on errors whose ``retryable``
-is true, waiting ``retry_after`` seconds when given. A success answer that is not JSON is
-retryable only for a request that may be sent twice (GET, HEAD, or a call its caller marks
+is true, waiting ``retry_after`` seconds when given. A request whose answer was lost after
+it was sent (a read timeout, a dropped connection, a success body that is not JSON) is
+retryable only when it may be sent twice (GET, HEAD, or a call its caller marks
 ``retry_safe`` because it checks before trying again); for any other it is an
-``OutcomeUnknownError``: it may have been carried out.
+``OutcomeUnknownError``: it may have been carried out. A request that never left (no
+connection could be made) is always retryable.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .auth import StaticToken, WorkspaceToken
 from .errors import (
     BadRequestError,
     MalformedResponseError,
+    MembraneError,
     NetworkError,
     OutcomeUnknownError,
     error_from_response,
@@ -51,12 +54,20 @@ def _loads(content: bytes) -> Any:
         return stdlib_json.loads(content)
 
 
-def _not_json(message: str, *, status: int, retry_safe: bool) -> MalformedResponseError:
+#: Transport errors raised before the request left: sending it again cannot repeat it.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _not_json(message: str, *, status: int, retry_safe: bool) -> MembraneError:
     """A success answer whose body is not JSON (cut short or garbled by a proxy in between):
     worth trying again when the request may be sent twice, otherwise it may have run."""
     if retry_safe:
         return MalformedResponseError(message, status=status, retryable=True)
-    return OutcomeUnknownError(status=status, data={"detail": message})
+    return OutcomeUnknownError(
+        f"{message} It may have been carried out: check before sending it again.",
+        status=status,
+        key="malformed_json",
+    )
 
 
 @dataclass
@@ -149,7 +160,9 @@ class MembraneClient:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        retry_safe: bool = False,
     ) -> httpx.Response:
+        """Send one request. ``retry_safe``: it may be sent twice (see the module's text)."""
         url = path.lstrip("/")
         try:
             return self._http.request(
@@ -161,24 +174,31 @@ class MembraneClient:
                 headers=headers,
                 timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
             )
-        except httpx.TimeoutException as exc:
-            raise NetworkError(
-                f"Membrane did not answer {method} /{url} in time ({type(exc).__name__}).",
-                key="timeout",
-            ) from exc
         except httpx.InvalidURL as exc:
             # Never sent: e.g. a query string longer than httpx accepts (64 KiB).
             raise BadRequestError(
                 f"Cannot send {method} /{url}: {exc}.", key="invalid_request"
             ) from exc
         except httpx.TransportError as exc:
+            if not retry_safe and not isinstance(exc, NOT_SENT):
+                raise OutcomeUnknownError(
+                    f"Membrane's answer to {method} /{url} was lost ({type(exc).__name__}). "
+                    "It may have been carried out: check before sending it again.",
+                    key="answer_lost",
+                ) from exc
+            if isinstance(exc, httpx.TimeoutException):
+                raise NetworkError(
+                    f"Membrane did not answer {method} /{url} in time ({type(exc).__name__}).",
+                    key="timeout",
+                ) from exc
             raise NetworkError(
                 f"Could not reach Membrane at {self.base_url} ({type(exc).__name__}: {exc}).",
                 key="network",
             ) from exc
 
     def _request(self, method: str, path: str, *, retry_safe: bool = False, **kwargs: Any) -> Any:
-        response = self._send(method, path, **kwargs)
+        retry_safe = retry_safe or method in SAFE_METHODS
+        response = self._send(method, path, retry_safe=retry_safe, **kwargs)
         if not response.is_success:
             raise error_from_response(response)
         if response.status_code == 204 or not response.content:
@@ -189,7 +209,7 @@ class MembraneClient:
             raise _not_json(
                 f"Membrane answered {method} {path} with a body that is not JSON.",
                 status=response.status_code,
-                retry_safe=retry_safe or method in SAFE_METHODS,
+                retry_safe=retry_safe,
             ) from exc
 
     def _request_object(self, method: str, path: str, **kwargs: Any) -> dict:
@@ -252,7 +272,8 @@ class MembraneClient:
         )
 
     def create_connection_request(self, **body: Any) -> dict:
-        return self._request_object("POST", "/connection-requests", json=body)
+        # retry_safe: a second request is harmless; only the one whose link is shown is used.
+        return self._request_object("POST", "/connection-requests", json=body, retry_safe=True)
 
     def get_connection_request(self, request_id: str) -> dict:
         return self._request_object("GET", f"/connection-requests/{_segment(request_id)}")
@@ -324,6 +345,7 @@ class MembraneClient:
         """
         if json is not None and content is not None:
             raise ValueError("Pass either json or content to proxy(), not both.")
+        retry_safe = retry_safe or method.upper() in SAFE_METHODS
         response = self._send(
             method.upper(),
             f"/connections/{_segment(connection_id)}/proxy/{path.lstrip('/')}",
@@ -331,6 +353,7 @@ class MembraneClient:
             json=json,
             content=content,
             headers=headers,
+            retry_safe=retry_safe,
         )
         if not response.is_success:
             raise psa_error_from_response(response)
@@ -338,7 +361,7 @@ class MembraneClient:
             status_code=response.status_code,
             headers=response.headers,
             content=response.content,
-            retry_safe=retry_safe or method.upper() in SAFE_METHODS,
+            retry_safe=retry_safe,
         )
 
     def follow(

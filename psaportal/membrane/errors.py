@@ -114,14 +114,15 @@ class MalformedResponseError(MembraneError):
     default_message = "Membrane sent an answer that could not be understood."
 
 
-class OutcomeUnknownError(MalformedResponseError):
-    """A request that may change something (an action run, a POST or PATCH) was answered
-    with a body that is not JSON: it may have been carried out, so it is not tried again
-    on its own. A caller that checks before trying again marks its calls ``retry_safe``."""
+class OutcomeUnknownError(MembraneError):
+    """A request that may change something (an action run, a POST or PATCH) got no usable
+    answer after it was sent: it timed out, the connection dropped, or the body was not
+    JSON. It may have been carried out, so it is not tried again on its own. A caller that
+    checks before trying again marks its calls ``retry_safe``."""
 
     default_message = (
-        "Membrane answered with malformed JSON; the action may have run — check before "
-        "running it again."
+        "Membrane's answer was lost; the request may have been carried out — check before "
+        "sending it again."
     )
 
 

@@ -185,10 +185,9 @@ def test_a_cut_short_answer_to_a_write_may_have_run_and_is_not_retried(
     with pytest.raises(OutcomeUnknownError) as proxy_post:
         posted.json()
     for caught in (action_run.value, proxy_post.value):
-        assert caught.retryable is False
-        assert str(caught) == (
-            "Membrane answered with malformed JSON; the action may have run — check before "
-            "running it again."
+        assert caught.retryable is False and caught.key == "malformed_json"
+        assert str(caught).endswith(
+            "is not JSON. It may have been carried out: check before sending it again."
         )
     # A caller that checks before trying again marks its write safe: retryable, as a GET is.
     with pytest.raises(MalformedResponseError) as marked:
@@ -197,3 +196,40 @@ def test_a_cut_short_answer_to_a_write_may_have_run_and_is_not_retried(
         membrane_client.proxy(cid, "GET", "/service/tickets").json()
     for caught in (marked.value, read.value):
         assert not isinstance(caught, OutcomeUnknownError) and caught.retryable is True
+
+
+def test_a_write_whose_answer_timed_out_may_have_run_and_is_not_retried(
+    sandbox, ready_connection, sandbox_faults
+):
+    sandbox_faults(timeout_every=1, timeout_seconds=1)
+    cid = ready_connection["id"]
+    with MembraneClient(base_url=sandbox.url, token=sandbox.token, timeout=0.3) as client:
+        with pytest.raises(OutcomeUnknownError) as action_run:
+            client.run_action("list-tickets", connection_id=cid)
+        with pytest.raises(OutcomeUnknownError) as proxy_post:
+            client.proxy(cid, "POST", "/service/tickets", json={"summary": "Slow"})
+        # Marked safe by a caller that looks before writing again: a plain retryable error.
+        with pytest.raises(NetworkError) as marked:
+            client.run_action("list-tickets", connection_id=cid, retry_safe=True)
+    for caught in (action_run.value, proxy_post.value):
+        assert caught.retryable is False and caught.key == "answer_lost"
+        assert "It may have been carried out: check before sending it again." in str(caught)
+    assert marked.value.retryable is True and marked.value.key == "timeout"
+
+
+def test_a_write_whose_connection_dropped_may_have_run(
+    membrane_client, ready_connection, sandbox_faults
+):
+    sandbox_faults(drop_every=1)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        membrane_client.proxy(ready_connection["id"], "PATCH", "/service/tickets/1", json=[])
+    assert caught.value.retryable is False
+
+
+def test_a_write_that_never_left_is_retryable(sandbox, ready_connection):
+    """Nothing listens on the port: the request was never sent, so it may be sent again."""
+    with MembraneClient(base_url="http://127.0.0.1:9", token=sandbox.token) as client:
+        with pytest.raises(NetworkError) as caught:
+            client.run_action("list-tickets", connection_id=ready_connection["id"])
+    assert not isinstance(caught.value, OutcomeUnknownError)
+    assert caught.value.retryable is True and caught.value.key == "network"
