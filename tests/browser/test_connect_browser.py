@@ -107,7 +107,7 @@ def test_admin_connects_through_the_sandbox_consent_page(wizard, wizard_sandbox,
     connection = Connection.objects.get()
     expect(status(page).locator("strong", has_text=connection.name)).to_be_visible()
     if records_sync_exists():
-        expect(status(page).get_by_role("button", name="Start first sync")).to_be_visible()
+        expect(status(page).get_by_role("button", name="Sync everything again")).to_be_visible()
     else:
         expect(status(page)).to_contain_text("Syncing records is not available")
     screenshot(page, "05-ready")
