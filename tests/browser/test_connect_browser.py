@@ -124,6 +124,9 @@ def test_the_page_notices_the_authorization_by_itself(wizard, wizard_sandbox):
 
     expect(status(page)).to_have_attribute("data-state", "READY", timeout=10_000)
     expect(status(page).get_by_role("heading", name="Connected")).to_be_visible()
+    # The first sync ran by itself (in-process): the ticket list is full without a click.
+    status(page).get_by_role("link", name="Open the ticket list").click()
+    expect(page.locator("#list-rows tbody tr[id^='tickets-row-']")).to_have_count(50)
 
 
 def test_denied_access_shows_the_error_and_retry_connects(wizard, wizard_sandbox):
