@@ -23,6 +23,19 @@ def rows(page):
     return page.locator("#list-rows tbody tr[id^='tickets-row-']")
 
 
+def next_refresh_skipped(page) -> bool:
+    """Waits for the list's next own refresh and says whether list-poll.js held it back."""
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+          document.addEventListener("htmx:confirm", function seen(event) {
+            if (event.target.id !== "list-poll") return;
+            document.removeEventListener("htmx:confirm", seen);
+            resolve(event.defaultPrevented);
+          });
+        })"""
+    )
+
+
 def test_the_list_fills_by_itself_and_keeps_what_is_typed(login_page, technician, live_server):
     cache.clear()
     connection = ready_connection()
@@ -46,8 +59,10 @@ def test_the_list_fills_by_itself_and_keeps_what_is_typed(login_page, technician
     search = page.get_by_role("searchbox", name="Search tickets")
     search.fill("printer")
     expect(page).to_have_url(re.compile(r"q=printer"))
+    assert next_refresh_skipped(page)  # the focus is in the search box
     mirror_samples(connection, "tickets", 40)
     page.get_by_role("heading", name="Tickets").click()  # focus leaves the form: refreshes go on
+    assert not next_refresh_skipped(page)
     printers = [
         n for n in range(1, 41) if "printer" in sample_record("tickets", n)["summary"].lower()
     ]
