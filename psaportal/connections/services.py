@@ -143,11 +143,11 @@ def connection_store(*, answer: dict, user=None, watcher_job_id: int | None = No
         membrane_id=answer["id"][:100], defaults=fields
     )
     if connection.is_ready:
-        first_sync_start(connection=connection)
+        connection_first_sync_start(connection=connection)
     return connection
 
 
-def first_sync_start(*, connection: Connection) -> Job | None:
+def connection_first_sync_start(*, connection: Connection) -> Job | None:
     """Queue the full sync of every kind the first time ``connection`` is READY, so its
     records arrive without anyone asking. Several pollers may see READY at once: one
     conditional update claims it, and only the winner starts the sync (None otherwise)."""
