@@ -30,6 +30,11 @@ class Connection(models.Model):
     last_ready_at = models.DateTimeField(
         null=True, blank=True, help_text="When Membrane last reported it READY and connected."
     )
+    first_sync_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its first sync was queued, on first becoming READY (once per connection).",
+    )
     watcher_job_id = models.PositiveBigIntegerField(
         null=True,
         blank=True,

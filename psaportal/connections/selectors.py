@@ -10,6 +10,8 @@ from psaportal.accounts import roles
 from psaportal.connections.models import Connection
 from psaportal.connections.services import CHECK_JOB, JOB_KINDS
 from psaportal.jobs.models import Job
+from psaportal.jobs.services import UNFINISHED
+from psaportal.records.sync.services import SYNC_JOB
 
 
 def connection_current() -> Connection | None:
@@ -61,6 +63,11 @@ def connection_wizard(*, user) -> dict:
         "ui_link": safe_ui_url(ui_url),
         "sync_start_url": _url_or_none("records:sync_start"),
         "sync_page_url": _url_or_none("records:sync"),
+        "ticket_list_url": _url_or_none("records:list", args=["tickets"]),
+        "syncing": connection is not None
+        and Job.objects.filter(
+            kind=SYNC_JOB, status__in=UNFINISHED, sync_runs__connection=connection
+        ).exists(),
         "polling": job_busy
         or state in (Connection.State.BUILDING, Connection.State.CLIENT_ACTION_REQUIRED),
     }
@@ -121,9 +128,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _url_or_none(name: str) -> str | None:
+def _url_or_none(name: str, args=None) -> str | None:
     """The URL of a page another app may not have built yet."""
     try:
-        return reverse(name)
+        return reverse(name, args=args)
     except NoReverseMatch:
         return None

@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from psaportal.accounts.audit import record_audit
@@ -19,6 +20,8 @@ from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.membrane.errors import NotFoundError
+from psaportal.records import registry
+from psaportal.records.sync import services as sync_services
 
 CONNECT_JOB = "connection.connect"
 CHECK_JOB = "connection.check"
@@ -139,7 +142,35 @@ def connection_store(*, answer: dict, user=None, watcher_job_id: int | None = No
     connection, _ = Connection.objects.update_or_create(
         membrane_id=answer["id"][:100], defaults=fields
     )
+    if connection.is_ready:
+        connection_first_sync_start(connection=connection)
     return connection
+
+
+def connection_first_sync_start(*, connection: Connection) -> Job | None:
+    """Queue the full sync of every kind the first time ``connection`` is READY, so its
+    records arrive without anyone asking. Several pollers may see READY at once: one
+    conditional update claims it, and only the winner starts the sync (None otherwise)."""
+    with transaction.atomic():
+        claimed = Connection.objects.filter(
+            pk=connection.pk, first_sync_queued_at__isnull=True
+        ).update(first_sync_queued_at=timezone.now())
+        if not claimed:
+            return None
+        job = sync_services.sync_start(
+            connection=connection,
+            kinds=registry.sync_order(),
+            label="First sync of all records",
+            result_url=reverse("records:sync"),
+        )
+        record_audit(
+            user=None,
+            action="sync.start",
+            target_type="job",
+            target_id=job.pk,
+            summary="First sync of all records, started when the connection became ready",
+        )
+    return job
 
 
 def connection_needs_watching(connection: Connection) -> bool:

@@ -48,8 +48,10 @@ def record_list(request, kind: registry.RecordKind, connection):
     )
     if partial_wanted(request):
         response = render(request, "records/list.html#rows", {**context, "rows_only": True})
-        # The clean state (bad parts dropped, blanks left out) is what the address bar keeps.
-        response["HX-Push-Url"] = context["canonical_url"]
+        # The clean state (bad parts dropped, blanks left out) is what the address bar keeps;
+        # the list's own refresh while a sync runs (#list-poll) adds no history entry.
+        if request.htmx.trigger != "list-poll":
+            response["HX-Push-Url"] = context["canonical_url"]
         return response
     if context["bulk"]:
         # A callable, so the choices are read only where the template shows the form.

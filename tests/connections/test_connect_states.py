@@ -80,7 +80,7 @@ def test_authorized_connection_is_ready_after_check_again(
     assert "hx-trigger" not in content.split('id="connection-status"')[1].split(">")[0]
 
 
-def test_ready_offers_the_first_sync_when_the_records_app_does(
+def test_ready_offers_a_resync_when_the_records_app_does(
     admin_client, wizard_sandbox, django_capture_on_commit_callbacks
 ):
     connect(admin_client, django_capture_on_commit_callbacks)
@@ -90,12 +90,15 @@ def test_ready_offers_the_first_sync_when_the_records_app_does(
     try:
         sync_start_url = reverse("records:sync_start")
     except NoReverseMatch:
-        assert "Start first sync" not in content
+        assert "Sync everything again" not in content
         assert "not available in this version" in content
     else:
         form = content.split(f'action="{sync_start_url}"')[1].split("</form>")[0]
         assert '<input type="hidden" name="kind" value="all">' in form
-        assert '<button type="submit" name="mode" value="full">Start first sync</button>' in form
+        assert (
+            '<button type="submit" name="mode" value="full" class="secondary">'
+            "Sync everything again</button>"
+        ) in form
 
 
 def test_denied_access_ends_in_setup_failed_with_a_working_retry(

@@ -92,3 +92,31 @@ def test_once_the_sync_is_done_the_list_says_when_it_last_synced(technician_clie
     assert "so far" not in response.content.decode()
     assert "still running" not in line
     assert "last synced" in line
+
+
+def test_the_list_refreshes_itself_while_a_sync_runs_and_stops_when_it_is_done(
+    technician_client, connection
+):
+    mirror_samples(connection, "tickets", 3)
+    run = sync_running(connection, mode="full", seen=0, total=8_000)
+
+    content = technician_client.get(URL, {"open": "open"}).content.decode()
+    poll = content[content.index('<div id="list-poll"') :].split(">")[0]
+    assert 'hx-get="/records/tickets/?open=open"' in poll
+    assert 'hx-trigger="every 3s"' in poll and 'hx-sync="#list-form:drop"' in poll
+    assert 'hx-push-url="false"' in poll
+    assert "js/list-poll.js" in content
+    # Its refresh keeps the address bar as it is; a person's own filter request sets it.
+    refresh = technician_client.get(
+        URL, {"open": "open"}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll"
+    )
+    assert 'id="list-poll"' in refresh.content.decode()
+    assert "HX-Push-Url" not in refresh.headers
+    filtered = technician_client.get(URL, {"open": "open"}, HTTP_HX_REQUEST="true")
+    assert filtered.headers["HX-Push-Url"] == "/records/tickets/?open=open"
+
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.SUCCEEDED)
+    refresh = technician_client.get(
+        URL, {"open": "open"}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll"
+    )
+    assert 'id="list-poll"' not in refresh.content.decode()
