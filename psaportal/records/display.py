@@ -28,7 +28,9 @@ LABEL_WORDS = {"id": "ID", "ip": "IP", "os": "OS", "mac": "MAC", "info": ""}
 
 def display_value(value, tz: datetime.tzinfo | None = None) -> str:
     """``value`` as text; aware datetimes in ``tz`` (default: the current time zone)."""
-    if value is None or value == "":
+    if isinstance(value, str):  # most cells: checked first
+        return value or BLANK
+    if value is None:
         return BLANK
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -121,6 +123,28 @@ def table_rows(
         attrs = f' id="{html.escape(row_id)}{psa_id}"' if row_id else ""
         parts.append(f'<tr{attrs}>{select}<td><a href="{url}">{first}</a></td>{cells}{last}</tr>')
     return mark_safe("\n".join(parts))
+
+
+SORT_ARROWS = {"asc": ("ascending", "▲"), "desc": ("descending", "▼")}
+
+
+def header_cells(*, headers: list[dict], url: str) -> SafeString:
+    """A list's column headers (``<th>``, from ``selectors._column_headers``): a sortable
+    one links to ``url`` sorted by it (HTMX swaps the rows in), the sorted one is marked."""
+    cells = []
+    for header in headers:
+        label = html.escape(header["label"])
+        aria_sort, arrow = SORT_ARROWS.get(header["sorted"], ("", ""))
+        if header["sortable"]:
+            href = html.escape(f"{url}?{header['sort_query']}")
+            mark = f' <span aria-hidden="true">{arrow}</span>' if arrow else ""
+            label = (
+                f'<a href="{href}" hx-get="{href}" hx-target="#list-rows" hx-swap="innerHTML" '
+                f'hx-push-url="true" class="sort-link">{label}{mark}</a>'
+            )
+        attrs = f' aria-sort="{aria_sort}"' if aria_sort else ""
+        cells.append(f'<th scope="col"{attrs}>{label}</th>')
+    return mark_safe("\n".join(cells))
 
 
 def options_html(options: list[tuple[str, str]], selected: str = "") -> SafeString:

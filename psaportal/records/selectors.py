@@ -5,7 +5,7 @@ here talks to Membrane or changes a row. Views call these functions and render w
 return; ``display.py`` turns the values into text.
 
 - List page: ``record_list_context`` (built on ``record_list_page``, ``filter_options``,
-  ``filter_suggestions``, ``last_synced_at`` and ``saved_view_list``).
+  ``filter_suggestions``, ``sync_status`` and ``saved_view_list``).
 - CSV export: ``record_list``, the same query without paging.
 - Detail page: ``record_detail_context`` (the record, its document's fields grouped by the
   registry, ``related_groups``).
@@ -19,13 +19,19 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from psaportal.jobs import selectors as job_selectors
 from psaportal.records import registry, search
 from psaportal.records.changes import rows as change_rows
-from psaportal.records.display import field_label, options_html, table_rows, value_at
+from psaportal.records.display import (
+    field_label,
+    header_cells,
+    options_html,
+    table_rows,
+    value_at,
+)
 from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
 from psaportal.records.models import (
     Member,
@@ -91,7 +97,7 @@ def _distinct_values(*, connection, kind: registry.RecordKind, item: registry.Fi
             .values_list(item.field, flat=True)
             .distinct()[:OPTIONS_MAX]
         )
-    filling = sync_under_way(connection=connection, kind=kind)
+    filling = sync_status(connection=connection, kind=kind).under_way
     seconds = FILLING_OPTIONS_CACHE_SECONDS if filling and filling.first else OPTIONS_CACHE_SECONDS
     cache.set(cache_key, values, seconds)
     return values
@@ -199,8 +205,24 @@ class SyncUnderWay:
         return f"{self.records_seen:,} of {self.records_total:,} ({percent} %)"
 
 
-def sync_under_way(*, connection, kind: registry.RecordKind) -> SyncUnderWay | None:
-    """The sync of ``kind`` running now (one query), or None."""
+@dataclass(frozen=True)
+class SyncStatus:
+    """Where syncing a kind stands, as the list tells it."""
+
+    under_way: SyncUnderWay | None  # the sync running now, or None
+    last_synced_at: datetime.datetime | None  # when a sync (full or incremental) last finished
+
+
+def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
+    """The sync of ``kind`` running now and when one last finished (two plain queries:
+    every list page asks, and subqueries cost more to build than a query to run)."""
+    finished = (
+        SyncState.objects.filter(connection=connection, kind=kind.key)
+        .values_list("last_full_sync_at", "last_incremental_at")
+        .first()
+    )
+    last_full = finished[0] if finished else None
+    last_synced = max((moment for moment in finished or () if moment), default=None)
     run = (
         SyncRun.objects.filter(
             connection=connection,
@@ -209,31 +231,20 @@ def sync_under_way(*, connection, kind: registry.RecordKind) -> SyncUnderWay | N
             # A stalled sync (its worker lost) is not shown as running.
             job__updated_at__gte=timezone.now() - job_selectors.stalled_after(),
         )
-        .annotate(
-            fully_synced=Exists(
-                SyncState.objects.filter(
-                    connection=connection, kind=kind.key, last_full_sync_at__isnull=False
-                )
-            )
-        )
         .order_by("-created_at")
-        .values("mode", "records_seen", "records_total", "fully_synced")
+        .values_list("mode", "records_seen", "records_total")
         .first()
     )
     if run is None:
-        return None
-    full = run["mode"] == SyncRun.Mode.FULL
-    return SyncUnderWay(
-        records_seen=run["records_seen"],
-        records_total=run["records_total"] if full else None,
-        first=full and not run["fully_synced"],
+        return SyncStatus(under_way=None, last_synced_at=last_synced)
+    mode, records_seen, records_total = run
+    full = mode == SyncRun.Mode.FULL
+    under_way = SyncUnderWay(
+        records_seen=records_seen,
+        records_total=records_total if full else None,
+        first=full and last_full is None,
     )
-
-
-def last_synced_at(*, connection, kind: registry.RecordKind) -> datetime.datetime | None:
-    """When a sync (full or incremental) of this kind last finished, or None."""
-    sync_state = SyncState.objects.filter(connection=connection, kind=kind.key).first()
-    return sync_state.last_synced_at if sync_state is not None else None
+    return SyncStatus(under_way=under_way, last_synced_at=last_synced)
 
 
 def saved_view_list(*, user, kind: registry.RecordKind) -> QuerySet[SavedView]:
@@ -304,13 +315,15 @@ def record_list_context(
     """
     notices = list(notices)
     page = record_list_page(connection=connection, kind=kind, state=state)
-    syncing = sync_under_way(connection=connection, kind=kind)
+    status = sync_status(connection=connection, kind=kind)
+    syncing = status.under_way
     if page.clamped_from:
         notices.append(
             f"There is no page {page.clamped_from}; showing the last page, {page.number}."
         )
         state = replace(state, page=page.number)
     kind_list_url = list_url(kind_key=kind.key)
+    columns = _column_headers(kind=kind, state=state)
     # Tickets can be changed many at once by whoever may edit them: each row gets a checkbox.
     bulk = change_rows.inline_editable(kind, user)
     return {
@@ -326,7 +339,8 @@ def record_list_context(
             connection=connection, kind=kind, rows=page.rows, user=user
         ),
         "row_marks": change_rows.has_row_marks(kind),
-        "columns": _column_headers(kind=kind, state=state),
+        "columns": columns,
+        "columns_html": header_cells(headers=columns, url=kind_list_url),
         # A callable: only the full page reads it, so the rows fragment skips the choices.
         "filter_fields": functools.partial(
             _filter_fields, connection=connection, kind=kind, state=state
@@ -336,7 +350,7 @@ def record_list_context(
         "search_max": SEARCH_MAX,
         "list_url": kind_list_url,
         "canonical_url": list_url(kind_key=kind.key, state=state),
-        "last_synced_at": last_synced_at(connection=connection, kind=kind),
+        "last_synced_at": status.last_synced_at,
         "sync_under_way": syncing,
         # Counts and filter choices are of the part mirrored so far while a first sync runs.
         "so_far": bool(syncing and syncing.first),

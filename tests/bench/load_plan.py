@@ -26,7 +26,7 @@ def _choices(form, name: str) -> list[str]:
 def _session(user) -> str:
     # Logged in as the login page would, without the password hash's CPU in the measurement.
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="psaportal.accounts.backends.PermissionsBackend")
     return client.cookies["sessionid"].value
 
 

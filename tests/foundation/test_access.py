@@ -54,3 +54,30 @@ def test_the_navigation_asks_nothing_more_once_permissions_are_loaded(
         context = navigation(request)
     assert context["user_role"] == "Manager"
     assert context["can"]["reports"] and not context["can"]["users"]
+
+
+@pytest.mark.django_db
+def test_permissions_are_read_in_one_query_with_djangos_answers(
+    make_member, django_assert_num_queries
+):
+    from django.contrib.auth.backends import ModelBackend
+
+    from psaportal.accounts.backends import PermissionsBackend
+
+    member = make_member(roles.TECHNICIAN)  # from the role's group
+    member.user_permissions.add(Permission.objects.get(codename="view_reports"))  # its own
+    member = type(member).objects.get(pk=member.pk)
+    with django_assert_num_queries(1):
+        assert member.has_perm(roles.VIEW_REPORTS) and member.has_perm(roles.EDIT_RECORDS)
+        assert not member.has_perm(roles.MANAGE_USERS)
+    fresh = type(member).objects.get(pk=member.pk)
+    assert PermissionsBackend().get_all_permissions(fresh) == ModelBackend().get_all_permissions(
+        type(member).objects.get(pk=member.pk)
+    )
+    assert {roles.VIEW_REPORTS, roles.EDIT_RECORDS} <= fresh.get_all_permissions()
+    # Inactive: none; superuser: every one.
+    inactive = type(member)(username="gone", is_active=False)
+    assert PermissionsBackend().get_all_permissions(inactive) == set()
+    boss = type(member).objects.create(username="boss", is_superuser=True)
+    assert roles.MANAGE_USERS in PermissionsBackend().get_all_permissions(boss)
+    assert len(PermissionsBackend().get_all_permissions(boss)) == Permission.objects.count()

@@ -324,3 +324,37 @@ def test_records_of_another_connection_are_not_listed(technician_client, connect
     mirror_samples(connection, "tickets", 2)
     # The newest connection is the current one; the old one's mirror stays out of sight.
     assert sorted(shown_ids(technician_client.get(list_url("tickets")))) == [1, 2]
+
+
+def test_the_sorted_columns_header_is_marked_and_links_to_the_other_direction(
+    technician_client, connection
+):
+    mirror_samples(connection, "tickets", 3)
+    content = technician_client.get(list_url("tickets"), {"sort": "summary"}).content.decode()
+    url = list_url("tickets")
+    assert (
+        f'<th scope="col" aria-sort="ascending"><a href="{url}?sort=-summary" '
+        f'hx-get="{url}?sort=-summary"'
+    ) in content
+    assert 'class="sort-link">Summary <span aria-hidden="true">▲</span></a></th>' in content
+    assert f'<th scope="col"><a href="{url}?sort=company_name"' in content
+
+
+def test_a_ticket_list_page_costs_a_bounded_number_of_queries(
+    connection, client_for, django_user_model, django_assert_max_num_queries
+):
+    """For a reader (no bulk edit): session, user, permissions (one query), the connection,
+    the page (the planner's guess, ids, rows), the sync's state and run, open changes, saved
+    views. The table's size guess and the filter choices come from the cache once read."""
+    from django.contrib.auth.models import Permission
+
+    from psaportal.accounts import roles
+
+    reader = django_user_model.objects.create_user(username="reader")
+    reader.user_permissions.add(Permission.objects.get(codename=roles.VIEW_RECORDS.split(".")[1]))
+    client = client_for(reader)
+    mirror_samples(connection, "tickets", SAMPLES)
+    client.get(list_url("tickets"), {"q": "printer"})
+    with django_assert_max_num_queries(11):
+        response = client.get(list_url("tickets"), {"q": "printer", "open": "open"})
+    assert response.status_code == 200 and 'id="list-form"' in response.content.decode()
