@@ -2,7 +2,7 @@
 
 The production-like run (`manage.py serve`: gunicorn, two Celery workers and beat, DEBUG
 off, behind a TLS proxy as the headers say) on the machine's PostgreSQL (DATABASE_URL, else
-a local postgres; a throw-away database `psaportal_bench_load` is created and dropped) and
+a local postgres; a throw-away database `psaportal_bench_load_<pid>` is created and dropped) and
 Redis (REDIS_URL, else the local one), with the sandbox over HTTP (10,000 tickets, 10,000
 time entries), its mirror filled by a full sync through the run's own workers. Then 50
 logged-in users (technicians, managers and admins, 2:1:1) for 60 s on loopback, each
@@ -24,7 +24,8 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BENCH_DB = "psaportal_bench_load"
+# Per run, so that load runs started at once by different people never share a database.
+BENCH_DB = f"psaportal_bench_load_{os.getpid()}"
 USERS = 50
 SECONDS = 60
 
