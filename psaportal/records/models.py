@@ -871,6 +871,11 @@ class SyncState(models.Model):
     )
     last_full_sync_at = models.DateTimeField(null=True, blank=True)
     last_incremental_at = models.DateTimeField(null=True, blank=True)
+    mirror_generation = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Counts the writes to this kind's mirror (records.generations); what is "
+        "cached from the mirror is keyed on it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

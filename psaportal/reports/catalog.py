@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from psaportal.records.models import Board, Company, Member
+from psaportal.reports.figures_cache import Computed, computed
+from psaportal.reports.forms import ReportFilters
+from psaportal.reports.periods import Period
 from psaportal.reports.selectors import expenses, pipeline, service_desk, utilization
 
 SUGGESTIONS_MAX = 500
@@ -22,7 +25,28 @@ class ReportPage:
     summary: str
     filters: tuple[str, ...]
     build: Callable
+    reads: tuple[str, ...]  # the kinds of mirrored records ``build`` reads
     member_label: str = "Member"
+
+    def cached(self, *, connection, name: str, params: tuple, compute: Callable) -> Computed:
+        """``compute()``'s answer, cached under the generations of the kinds this report
+        reads (``name`` and ``params`` tell its answers apart)."""
+        return computed(
+            connection=connection,
+            reads=self.reads,
+            name=f"{self.slug}:{name}",
+            params=params,
+            compute=compute,
+        )
+
+    def built(self, *, connection, period: Period, filters: ReportFilters) -> Computed:
+        """The report (``.value``) for these parameters and when it was worked out."""
+        return self.cached(
+            connection=connection,
+            name="report",
+            params=(period, filters),
+            compute=lambda: self.build(connection=connection, period=period, filters=filters),
+        )
 
 
 REPORTS: dict[str, ReportPage] = {
@@ -34,6 +58,7 @@ REPORTS: dict[str, ReportPage] = {
             "Hours by member, week and company; billable share, utilization, realization.",
             ("member", "company"),
             utilization.time_report,
+            ("time_entries", "members"),
         ),
         ReportPage(
             "service-desk",
@@ -41,6 +66,7 @@ REPORTS: dict[str, ReportPage] = {
             "Tickets opened and closed, backlog, ageing, response and resolution times.",
             ("member", "company", "board"),
             service_desk.service_desk_report,
+            ("tickets", "time_entries"),
             member_label="Owner",
         ),
         ReportPage(
@@ -49,6 +75,7 @@ REPORTS: dict[str, ReportPage] = {
             "Open opportunities by stage, rep and expected close; won and lost.",
             ("member", "company"),
             pipeline.pipeline_report,
+            ("opportunities",),
             member_label="Sales rep",
         ),
         ReportPage(
@@ -57,6 +84,7 @@ REPORTS: dict[str, ReportPage] = {
             "Expense amounts by member, type and company; billable or not.",
             ("member", "company"),
             expenses.expenses_report,
+            ("expense_entries",),
         ),
     )
 }

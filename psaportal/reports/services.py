@@ -43,7 +43,7 @@ def digest_context(*, connection, period: periods.Period) -> dict:
     query = urlencode(
         {"range": periods.CUSTOM, "start": period.start.isoformat(), "end": period.end.isoformat()}
     )
-    figures = dashboard_figures(connection=connection, period=period)
+    figures = dashboard_figures(connection=connection, period=period).figures
     return {
         "period": period,
         "rows": [

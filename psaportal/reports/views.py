@@ -37,11 +37,12 @@ def _report_links() -> list[tuple[str, str]]:
 def dashboard(request, connection):
     form = ReportFilterForm(request.GET, filters=())
     period = form.period(today=timezone.localdate())
-    figures = dashboard_figures(connection=connection, period=period)
+    dashboard = dashboard_figures(connection=connection, period=period)
     context = {
         "form": form,
         "period": period,
-        "figures": figures,
+        "figures": dashboard.figures,
+        "as_of": dashboard.as_of,
         "query": form.query(),
         "page_url": reverse("reports:dashboard"),
         "report_links": _report_links(),
@@ -61,11 +62,12 @@ def report(request, slug: str, connection):
     page = _report_or_404(slug)
     form = ReportFilterForm(request.GET, filters=page.filters)
     period = form.period(today=timezone.localdate())
-    built = page.build(connection=connection, period=period, filters=form.filters())
+    built = page.built(connection=connection, period=period, filters=form.filters())
     context = {
         "form": form,
         "period": period,
-        "report": built,
+        "report": built.value,
+        "as_of": built.as_of,
         "page": page,
         "query": form.query(),
         "page_url": reverse("reports:report", args=[slug]),
@@ -87,8 +89,8 @@ def report_export(request, slug: str, table: str, connection):
     page = _report_or_404(slug)
     form = ReportFilterForm(request.GET, filters=page.filters)
     period = form.period(today=timezone.localdate())
-    built = page.build(connection=connection, period=period, filters=form.filters())
-    wanted = built.table(table)
+    built = page.built(connection=connection, period=period, filters=form.filters())
+    wanted = built.value.table(table)
     if wanted is None:
         raise Http404("No such table in this report.")
     response = HttpResponse(wanted.csv_text(), content_type="text/csv; charset=utf-8")

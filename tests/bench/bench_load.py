@@ -2,12 +2,16 @@
 
 The production-like run (`manage.py serve`: gunicorn, two Celery workers and beat, DEBUG
 off, behind a TLS proxy as the headers say) on the machine's PostgreSQL (DATABASE_URL, else
-a local postgres; a throw-away database `psaportal_bench_load` is created and dropped) and
+a local postgres; a throw-away database `psaportal_bench_load_<pid>` is created and dropped) and
 Redis (REDIS_URL, else the local one), with the sandbox over HTTP (10,000 tickets, 10,000
 time entries), its mirror filled by a full sync through the run's own workers. Then 50
 logged-in users (technicians, managers and admins, 2:1:1) for 60 s on loopback, each
-sending at most 2.5 requests a second (tests/bench/load_locustfile.py: filtered lists,
-search, records, reports, row edits):
+sending at most 2.5 requests a second, so at most 125 requests/s are offered
+(tests/bench/load_locustfile.py). Of every 12 requests a user sends about 4 filtered ticket
+lists, 2 searches, 3 tickets, 1 company list or company, 1 row edit (a priority, applied by
+the run's workers) and 1 home page; managers add reports and the report dashboard, admins
+the jobs, the sync status and reports. No static files: a browser has them after its first
+page (hashed names, cached for a year).
 
 - load_rps: requests answered per second over the run;
 - load_median_ms / load_p95_ms: response times of all requests;
@@ -24,7 +28,8 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BENCH_DB = "psaportal_bench_load"
+# Per run, so that load runs started at once by different people never share a database.
+BENCH_DB = f"psaportal_bench_load_{os.getpid()}"
 USERS = 50
 SECONDS = 60
 

@@ -21,6 +21,12 @@ def test_the_web_process_is_gunicorn_with_threads_and_request_ids_in_its_log():
     assert "%({x-request-id}o)s" in serve.ACCESS_LOG_FORMAT
 
 
+def test_a_web_process_takes_a_connection_only_for_a_free_thread():
+    """No kept-alive connection ties a client to a busy process while another is idle."""
+    command = serve.web_command(bind="127.0.0.1:9000", processes=2, threads=8)
+    assert {"--worker-connections=8", "--keep-alive=0"} <= set(command)
+
+
 def test_each_worker_node_has_its_own_name(tmp_path):
     names = {serve.worker_command(number=n, concurrency=1)[-1] for n in (1, 2)}
     assert names == {"--hostname=worker1@%h", "--hostname=worker2@%h"}

@@ -17,7 +17,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import DateTimeField
 
-from psaportal.records import models, registry, search
+from psaportal.records import generations, models, registry, search
 
 #: Records a sync page writes per transaction (``store_in_batches``).
 WRITE_BATCH = 250
@@ -117,6 +117,7 @@ def store_records(
                 ],
                 **_on_conflict(only_new, ["connection", "kind", "psa_id"], ["data"]),
             )
+        generations.mirror_changed(connection_id=connection_id, kind=kind.key)
     return StoredPage(count=len(rows), newest=newest)
 
 
@@ -362,4 +363,5 @@ def _delete_with_documents(*, connection_id: int, kind: registry.RecordKind, rec
             connection_id=connection_id, kind=kind.key, psa_id__in=records.values("psa_id")
         ).delete()
         deleted, _ = records.delete()
+        generations.mirror_changed(connection_id=connection_id, kind=kind.key)
     return deleted

@@ -3,8 +3,10 @@ same length just before it."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from psaportal.reports import catalog
 from psaportal.reports import tables as t
 from psaportal.reports.forms import ReportFilters
 from psaportal.reports.periods import Period
@@ -59,15 +61,40 @@ class KeyFigure:
         return f"{self.change} {self._text(difference)}{unit}"
 
 
-def dashboard_figures(*, connection, period: Period) -> list[KeyFigure]:
+@dataclass(frozen=True)
+class Dashboard:
+    figures: list[KeyFigure]
+    as_of: datetime.datetime  # when the oldest of its totals was worked out
+
+
+#: Each report's totals, cached under the generations of the kinds that report reads (an
+#: edit to a ticket works out the service desk's totals again, not the other three).
+TOTALS = {
+    "time": time_totals,
+    "service-desk": service_desk_totals,
+    "pipeline": pipeline_totals,
+    "expenses": expense_totals,
+}
+
+
+def dashboard_figures(*, connection, period: Period) -> Dashboard:
     """Key figures of every report for `period` and for the period before it."""
     everyone = ReportFilters()
+    spans = (period, period.previous())
+    totals = {
+        slug: catalog.REPORTS[slug].cached(
+            connection=connection,
+            name="totals",
+            params=spans,
+            compute=lambda function=function: [
+                function(connection=connection, period=span, filters=everyone) for span in spans
+            ],
+        )
+        for slug, function in TOTALS.items()
+    }
     sides = {}
-    for name, span in (("current", period), ("previous", period.previous())):
-        time = time_totals(connection=connection, period=span, filters=everyone)
-        desk = service_desk_totals(connection=connection, period=span, filters=everyone)
-        sales = pipeline_totals(connection=connection, period=span, filters=everyone)
-        spend = expense_totals(connection=connection, period=span, filters=everyone)
+    for side, name in enumerate(("current", "previous")):
+        time, desk, sales, spend = (totals[slug].value[side] for slug in TOTALS)
         sides[name] = {
             "billable": time["billable"],
             "utilization": time["utilization"],
@@ -82,7 +109,7 @@ def dashboard_figures(*, connection, period: Period) -> list[KeyFigure]:
     def figure(report, label, key, kind):
         return KeyFigure(report, label, now[key], before[key], kind)
 
-    return [
+    figures = [
         figure("time", "Billable hours", "billable", "hours"),
         figure("time", "Utilization %", "utilization", "percent"),
         figure("service-desk", "Tickets closed", "closed", "count"),
@@ -91,3 +118,4 @@ def dashboard_figures(*, connection, period: Period) -> list[KeyFigure]:
         figure("pipeline", "Win rate %", "win_rate", "percent"),
         figure("expenses", "Expenses", "expenses", "money"),
     ]
+    return Dashboard(figures, min(computed.as_of for computed in totals.values()))

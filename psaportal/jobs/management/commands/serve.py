@@ -20,12 +20,18 @@ ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 
 def web_command(*, bind: str, processes: int, threads: int) -> list[str]:
     # gthread: a few processes for the cores, threads to overlap each one's database waits.
+    # A process takes a connection only when it has a thread free for it, and closes it after
+    # the answer (the TLS proxy keeps its clients' connections open): the next request goes
+    # to whichever process is free, not to the one its connection happened to land on, and
+    # requests beyond what all threads can serve wait their turn in the kernel's queue.
     return [
         sys.executable, "-m", "gunicorn", "psaportal.wsgi",
         f"--bind={bind}",
         f"--workers={processes}",
         "--worker-class=gthread",
         f"--threads={threads}",
+        f"--worker-connections={threads}",
+        "--keep-alive=0",
         "--access-logfile=-",
         f"--access-logformat={ACCESS_LOG_FORMAT}",
         "--forwarded-allow-ips=127.0.0.1,::1",
