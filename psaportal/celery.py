@@ -4,7 +4,8 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_prerun, worker_process_init
+from django.db import close_old_connections
 
 from psaportal import request_id  # noqa: F401 - connects the request id's task signals
 
@@ -23,3 +24,12 @@ def freeze_startup_objects(**kwargs):
     # Sync pages parse into ~100,000 objects each; without this every full garbage collection
     # also walks Django's start-up objects, a third of a page's parse time.
     gc.freeze()
+
+
+@task_prerun.connect
+def drop_unusable_connections(sender=None, **kwargs):
+    # The worker keeps its connection between tasks (CELERY_DB_REUSE_MAX): like Django
+    # before a request, close one that errored or outlived CONN_MAX_AGE, and health-check
+    # the rest on first use. Not in-process: that would close a request's connection.
+    if not getattr(sender.request, "is_eager", False):
+        close_old_connections()

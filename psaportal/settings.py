@@ -235,6 +235,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection around every task unless this is
+# set: a sync's hundred page tasks would each open a new PostgreSQL connection. It closes
+# it after this many tasks instead; psaportal.celery closes one that is broken or older
+# than CONN_MAX_AGE before each task, as Django does before each request.
+CELERY_DB_REUSE_MAX = 1000
 # Tasks are acknowledged when they end (acks_late): one whose worker process dies is handed
 # out again at once (reject_on_worker_lost); one whose whole worker is lost (SIGKILL, the
 # machine gone) waits in Redis this long, then goes to a live worker. Longer than a task may

@@ -11,6 +11,7 @@ connection could be made) is always retryable.
 
 from __future__ import annotations
 
+import gc
 import json as stdlib_json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,10 +49,17 @@ def _loads(content: bytes) -> Any:
     allows and the PSA may send in free text: such a body is parsed by the standard library
     (callers clean what they store: ``records.sync.fetch.storable``). ValueError when it is
     not JSON at all."""
+    # A parse makes only new, acyclic objects, so a garbage collection during it finds
+    # nothing; yet a sync page's ~20,000 containers set off dozens, a third of its parse time.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return orjson.loads(content)
     except ValueError:
         return stdlib_json.loads(content)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 #: Transport errors raised before the request left: sending it again cannot repeat it.

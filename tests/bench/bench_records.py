@@ -7,7 +7,8 @@ side, is created and dropped) and the sandbox over HTTP:
 - sync_full_records_per_s / sync_full_requests: a full sync of 100,000 tickets into an
   empty mirror, timed from `sync_start` to the Job finishing, run as in production: a
   Celery worker (`make worker`: two processes) on Redis (REDIS_URL, else the local one),
-  the page tasks handed from one process to the other;
+  the page tasks handed from one process to the other; then (not timed) every mirrored
+  ticket is compared with the sandbox's;
 - sync_worker_peak_mb_10k / _100k: the largest peak resident memory (VmHWM) of the
   worker's processes, a fresh worker for a 10,000- and a 100,000-ticket sync;
 - sync_incremental_requests / sync_incremental_s: an incremental sync after 100 tickets
@@ -99,6 +100,8 @@ def run_100k() -> None:
                         peaks[tickets] = _peak_mb(worker)
                     requests = sandbox.stats()["psa_requests"]
                     assert full["records"] == tickets, full
+                    # Not timed, and after the request count: the mirror equals the PSA.
+                    assert _child(env, "compare")["tickets"] == tickets
                     if tickets != TICKETS:
                         continue
                     print(f"sync_full_records_per_s: {tickets / full['seconds']:.0f} records/s")
@@ -383,6 +386,38 @@ def child_sync(mode: str) -> dict:
     return {"seconds": seconds, "records": run.records_seen, "requests": run.requests}
 
 
+def child_compare() -> dict:
+    """Every ticket of the PSA is mirrored exactly (its document and its id), and no other."""
+    connection = _setup()
+    from psaportal.connections.client import membrane_client
+    from psaportal.records import registry
+    from psaportal.records.models import RecordDocument, Ticket
+    from psaportal.records.sync import fetch
+
+    kind = registry.get_kind("tickets")
+    documents = RecordDocument.objects.filter(connection=connection, kind=kind.key)
+    client, after, seen = membrane_client(), 0, 0
+    while True:
+        page = fetch.fetch_page(
+            client=client, connection_id=connection.membrane_id, kind=kind, after_id=after
+        )
+        mirrored = dict(
+            documents.filter(psa_id__in=[record["id"] for record in page.records]).values_list(
+                "psa_id", "data"
+            )
+        )
+        for record in page.records:
+            if mirrored.get(record["id"]) != record:
+                raise SystemExit(f"ticket #{record['id']} differs from the PSA's")
+        seen += len(page.records)
+        if not page.full:
+            break
+        after = page.last_id
+    if Ticket.objects.filter(connection=connection).count() != seen or documents.count() != seen:
+        raise SystemExit("the mirror holds tickets the PSA does not list")
+    return {"tickets": seen}
+
+
 def child_seed() -> dict:
     sys.path.insert(0, str(ROOT))
     import resource
@@ -543,5 +578,6 @@ if __name__ == "__main__":
         "list_during_sync": child_list_during_sync,
         "first_tickets": child_first_tickets,
         "seed": child_seed,
+        "compare": child_compare,
     }[command](*rest)
     print(json.dumps(result))
