@@ -142,7 +142,7 @@ def connection_store(*, answer: dict, user=None, watcher_job_id: int | None = No
     connection, _ = Connection.objects.update_or_create(
         membrane_id=answer["id"][:100], defaults=fields
     )
-    if connection.is_ready:
+    if connection.is_ready and connection.first_sync_queued_at is None:
         connection_first_sync_start(connection=connection)
     return connection
 

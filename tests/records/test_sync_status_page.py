@@ -2,6 +2,7 @@
 
 import pytest
 
+from psaportal.accounts.models import AuditEntry
 from psaportal.jobs.models import Job
 from psaportal.records.models import SyncRun
 from tests.records.mirror_rows import ready_connection
@@ -62,6 +63,8 @@ def test_a_sync_of_one_kind_starts_a_job_that_comes_back_to_the_page(client_for,
 
 def test_a_sync_of_everything_runs_parents_before_children(client_for, admin, connected):
     client_for(admin).post("/records/sync/start/", {"kind": "all", "mode": "full"})
+    entry = AuditEntry.objects.get(action="sync.start")  # an admin's start is audited
+    assert (entry.user, entry.target_id) == (admin, str(Job.objects.get().pk))
     kinds = list(SyncRun.objects.order_by("id").values_list("kind", flat=True))
     assert kinds.index("boards") < kinds.index("statuses") == len(kinds) - 1
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from psaportal.accounts import roles
+from psaportal.accounts.audit import record_audit
 from psaportal.connections.decorators import require_connection
 from psaportal.htmx import partial_wanted
 from psaportal.jobs.views import job_started
@@ -48,6 +49,13 @@ def sync_start(request, connection):
         mode=form.cleaned_data["mode"],
         user=request.user,
         result_url=sync_url,
+    )
+    record_audit(
+        user=request.user,
+        action="sync.start",
+        target_type="job",
+        target_id=job.pk,
+        summary=job.label,
     )
     return job_started(request, job=job, fallback_url=sync_url)
 
