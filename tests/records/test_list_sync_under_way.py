@@ -66,8 +66,8 @@ def test_a_sync_of_a_kind_synced_in_full_before_is_running_but_not_so_far(
     technician_client, connection
 ):
     mirror_samples(connection, "tickets", 3)
-    SyncState.objects.create(
-        connection=connection, kind="tickets", last_full_sync_at=timezone.now()
+    SyncState.objects.update_or_create(
+        connection=connection, kind="tickets", defaults={"last_full_sync_at": timezone.now()}
     )
     sync_running(connection, mode="full", seen=1_000, total=3)
 
@@ -82,8 +82,8 @@ def test_once_the_sync_is_done_the_list_says_when_it_last_synced(technician_clie
     mirror_samples(connection, "tickets", 3)
     run = sync_running(connection, mode="full", seen=3, total=3)
     SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.SUCCEEDED)
-    SyncState.objects.create(
-        connection=connection, kind="tickets", last_full_sync_at=timezone.now()
+    SyncState.objects.update_or_create(
+        connection=connection, kind="tickets", defaults={"last_full_sync_at": timezone.now()}
     )
 
     response = technician_client.get(URL)
