@@ -7,6 +7,8 @@ import pytest
 from psaportal.connections import services, tasks
 from psaportal.connections.models import Connection
 from psaportal.jobs.models import Job
+from psaportal.jobs.services import UNFINISHED
+from psaportal.records.sync.services import SYNC_JOB
 from tests.connections.helpers import connect, current
 
 
@@ -76,6 +78,7 @@ def test_the_worker_keeps_polling_until_the_admin_authorizes(
     else:
         pytest.fail("the poller did not pick up READY")
     assert "Connected" in client.get("/connection/").content.decode()
+    _first_sync_finishes()
 
 
 @pytest.mark.worker
@@ -96,6 +99,16 @@ def test_the_worker_poller_rides_out_faults_until_the_admin_authorizes(
 
     wizard_sandbox.clear_faults()
     assert "Connected" in client.get("/connection/").content.decode()
+    _first_sync_finishes()
+
+
+def _first_sync_finishes():
+    """READY queued the first sync on the worker: it runs to its end (and stops writing
+    before the test's tables are emptied)."""
+    sync = _wait_for(lambda: Job.objects.filter(kind=SYNC_JOB).first())
+    _wait_for(lambda: Job.objects.filter(pk=sync.pk).exclude(status__in=UNFINISHED).exists(), 300)
+    sync.refresh_from_db()
+    assert sync.status == Job.Status.SUCCEEDED, sync.error
 
 
 def _wait_for(condition, seconds: float = 60):
