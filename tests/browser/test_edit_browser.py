@@ -121,3 +121,21 @@ def test_escape_puts_the_row_back_unchanged(login_page, technician, live_server,
     expect(row.locator("select")).to_have_count(0)
     expect(row.get_by_role("cell", name=ticket["status"]["name"], exact=True)).to_be_visible()
     assert not PendingChange.objects.exists()
+
+
+def test_tab_moves_between_the_row_choices_without_putting_the_row_back(
+    login_page, technician, live_server, tickets, board_statuses
+):
+    """Only Escape puts the row back: a keyboard user tabs from one choice to the next."""
+    ticket = tickets[1]
+    page = login_page(technician)
+    page.goto(f"{live_server.url}/records/tickets/")
+    row = page.locator(f"#tickets-row-{ticket['id']}")
+    open_row_editor(page, row, ticket["id"])
+    page.keyboard.press("Tab")
+    # A row put back would be fetched at once: wait for the network to settle, then look.
+    page.wait_for_load_state("networkidle")
+
+    expect(row.locator("select").first).to_be_visible()
+    expect(page.get_by_label(f"Status of #{ticket['id']}")).not_to_be_focused()
+    expect(row).to_have_class(re.compile(r"\brow-editing\b"))
