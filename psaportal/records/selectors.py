@@ -301,6 +301,26 @@ def _filter_fields(*, connection, kind: registry.RecordKind, state: ListState) -
     return fields
 
 
+def _pager(*, url: str, state: ListState, page: ListPage) -> dict:
+    """The pager's links, each URL written once: the page numbers shown as (number, URL;
+    None for a gap, "" for the current page) and the previous and next pages' URLs ("" for
+    none)."""
+    wanted = {number for number in page.page_links if number is not None}
+    if page.has_previous:
+        wanted.add(page.number - 1)
+    if page.has_next:
+        wanted.add(page.number + 1)
+    urls = {number: f"{url}?{state.to_query(page=number)}" for number in wanted}
+    return {
+        "links": [
+            (number, "" if number in (None, page.number) else urls[number])
+            for number in page.page_links
+        ],
+        "previous_url": urls[page.number - 1] if page.has_previous else "",
+        "next_url": urls[page.number + 1] if page.has_next else "",
+    }
+
+
 def active_filter_count(*, kind: registry.RecordKind, state: ListState) -> int:
     """How many of the kind's filters are set; a date range counts once for either end."""
     return sum(any(param in state.filters for param in item.params) for item in kind.filters)
@@ -334,6 +354,7 @@ def record_list_context(
         "query": state.to_query(),
         "notices": notices,
         "page": page,
+        "pager": _pager(url=kind_list_url, state=state, page=page),
         "rows": page.rows,
         "rows_html": change_rows.list_rows_html(
             connection=connection, kind=kind, rows=page.rows, user=user
