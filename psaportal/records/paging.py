@@ -133,12 +133,14 @@ def _count_up_to(*, queryset, limit: int, sample, expected: int | None) -> int:
     """How many rows ``queryset`` matches, counting no further than ``limit``; in its
     ``sample`` (a condition, or None) first when about SAMPLE_MARGIN * limit are expected
     there."""
+    # Only the ids are counted: the page's columns need not be read for each match.
+    matching = queryset.order_by().values("pk")
     if sample is not None and expected is not None:
         if expected >= SAMPLE_MARGIN * limit * search.SAMPLE_EVERY:
             # A subset: its count reaching the limit is the whole search's count reaching it.
-            if queryset.filter(sample).order_by()[:limit].count() >= limit:
+            if matching.filter(sample)[:limit].count() >= limit:
                 return limit
-    return queryset.order_by()[:limit].count()
+    return matching[:limit].count()
 
 
 def paginate(

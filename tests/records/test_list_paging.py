@@ -161,3 +161,13 @@ def test_the_planners_guess_is_asked_once_per_query(tickets):
     assert len(explains) == 1 and "<= 60" in explains[0]
     assert (ids(other_page), other_page.count) == ([3, 4], 120)
     assert (ids(fewer), fewer.count) == ([1, 2], 60)
+
+
+def test_the_capped_count_reads_only_the_ids(tickets):
+    with CaptureQueriesContext(db_connection) as captured:
+        page = paging.paginate(
+            queryset=tickets.values("psa_id", "summary"), page=1, page_size=2, cap=5, small=0
+        )
+    (count_sql,) = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT")]
+    assert "summary" not in count_sql
+    assert (page.count, page.count_is_capped, ids(page)) == (5, True, [1, 2])
