@@ -15,10 +15,15 @@ A search with many matches is counted in its sample first, when it has one
 (``search.count_sample``, a small index of one record in so many): reaching the cap
 within the sample proves the whole search reaches it, without reading every entry the
 main index holds for a common word. Short of the cap there, the whole search is counted.
+
+The planner's guesses are kept for a minute per query (its SQL and parameters): they only
+steer the choice between counting first and walking the sort order, never what a page shows,
+and the same filters and search come back page after page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -34,9 +39,8 @@ SMALL_RESULT = 5_000
 #: The sample is counted first when the planner expects it to hold this many times the
 #: cap: its guesses at common words are close, and a miss costs one more small count.
 SAMPLE_MARGIN = 2
-#: The planner's guess at a table's size is kept this long: it only steers the choice
-#: between counting first and walking the sort order, never what a page shows.
-TABLE_ESTIMATE_SECONDS = 60
+#: The planner's guesses (a query's matches, a table's size) are kept this long.
+ESTIMATE_SECONDS = 60
 
 
 @dataclass
@@ -88,11 +92,23 @@ def _page_links(*, number: int, num_pages: int, capped: bool) -> list[int | None
 
 
 def estimated_matches(queryset) -> int | None:
-    """The planner's guess at how many rows ``queryset`` matches (PostgreSQL only)."""
-    if connections[queryset.db].vendor != "postgresql":
+    """The planner's guess at how many rows ``queryset`` matches (PostgreSQL only), cached
+    for ESTIMATE_SECONDS under its SQL and parameters."""
+    database = connections[queryset.db]
+    if database.vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    return plan[0]["Plan"]["Plan Rows"]
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    key = f"records:estimate:{queryset.db}:{digest}"
+    matches = cache.get(key)
+    if matches is None:
+        with database.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        matches = plan[0]["Plan"]["Plan Rows"]
+        cache.set(key, matches, ESTIMATE_SECONDS)
+    return matches
 
 
 def _walk_reads_more(*, queryset, matches: int | None, rows_wanted: int, small: int) -> bool:
@@ -109,27 +125,22 @@ def _walk_reads_more(*, queryset, matches: int | None, rows_wanted: int, small: 
 
 
 def _table_estimate(queryset) -> int:
-    """The planner's guess at the size of ``queryset``'s table, cached (one EXPLAIN a
-    minute rather than one a request)."""
-    model = queryset.model
-    key = f"records:table_estimate:{queryset.db}:{model._meta.db_table}"
-    table = cache.get(key)
-    if table is None:
-        table = estimated_matches(model._default_manager.using(queryset.db).all())
-        cache.set(key, table, TABLE_ESTIMATE_SECONDS)
-    return table
+    """The planner's guess at the size of ``queryset``'s table."""
+    return estimated_matches(queryset.model._default_manager.using(queryset.db).all())
 
 
 def _count_up_to(*, queryset, limit: int, sample, expected: int | None) -> int:
     """How many rows ``queryset`` matches, counting no further than ``limit``; in its
     ``sample`` (a condition, or None) first when about SAMPLE_MARGIN * limit are expected
     there."""
+    # Only the ids are counted: the page's columns need not be read for each match.
+    matching = queryset.order_by().values("pk")
     if sample is not None and expected is not None:
         if expected >= SAMPLE_MARGIN * limit * search.SAMPLE_EVERY:
             # A subset: its count reaching the limit is the whole search's count reaching it.
-            if queryset.filter(sample).order_by()[:limit].count() >= limit:
+            if matching.filter(sample)[:limit].count() >= limit:
                 return limit
-    return queryset.order_by()[:limit].count()
+    return matching[:limit].count()
 
 
 def paginate(

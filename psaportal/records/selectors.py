@@ -19,10 +19,12 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.db import connections as db_connections
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from psaportal.jobs import selectors as job_selectors
+from psaportal.jobs.models import Job
 from psaportal.records import registry, search
 from psaportal.records.changes import rows as change_rows
 from psaportal.records.display import (
@@ -214,30 +216,35 @@ class SyncStatus:
 
 
 def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
-    """The sync of ``kind`` running now and when one last finished (two plain queries:
-    every list page asks, and subqueries cost more to build than a query to run)."""
-    finished = (
-        SyncState.objects.filter(connection=connection, kind=kind.key)
-        .values_list("last_full_sync_at", "last_incremental_at")
-        .first()
+    """The sync of ``kind`` running now and when one last finished, in one query: every
+    list page asks, and the ORM took longer to build its two queries than PostgreSQL took
+    to answer them."""
+    db = db_connections[SyncState.objects.db]
+    state, run, job = (
+        db.ops.quote_name(model._meta.db_table) for model in (SyncState, SyncRun, Job)
     )
-    last_full = finished[0] if finished else None
-    last_synced = max((moment for moment in finished or () if moment), default=None)
-    run = (
-        SyncRun.objects.filter(
-            connection=connection,
-            kind=kind.key,
-            status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING],
-            # A stalled sync (its worker lost) is not shown as running.
-            job__updated_at__gte=timezone.now() - job_selectors.stalled_after(),
+    running = [SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING]
+    # A stalled sync (its worker lost) is not shown as running.
+    news_since = db.ops.adapt_datetimefield_value(timezone.now() - job_selectors.stalled_after())
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT state.last_full_sync_at, state.last_incremental_at, "
+            "newest.mode, newest.records_seen, newest.records_total "
+            "FROM (SELECT 1 AS one) AS here "
+            f"LEFT JOIN {state} AS state ON state.connection_id = %s AND state.kind = %s "
+            "LEFT JOIN (SELECT run.mode, run.records_seen, run.records_total "
+            f"FROM {run} AS run JOIN {job} AS job ON job.id = run.job_id "
+            "WHERE run.connection_id = %s AND run.kind = %s AND run.status IN (%s, %s, %s) "
+            "AND job.updated_at >= %s ORDER BY run.created_at DESC LIMIT 1) AS newest ON 1 = 1",
+            [connection.pk, kind.key, connection.pk, kind.key, *running, news_since],
         )
-        .order_by("-created_at")
-        .values_list("mode", "records_seen", "records_total")
-        .first()
+        last_full, last_incremental, mode, records_seen, records_total = cursor.fetchone()
+    last_full, last_incremental = (
+        _datetime_from_db(db, value) for value in (last_full, last_incremental)
     )
-    if run is None:
+    last_synced = max((moment for moment in (last_full, last_incremental) if moment), default=None)
+    if mode is None:
         return SyncStatus(under_way=None, last_synced_at=last_synced)
-    mode, records_seen, records_total = run
     full = mode == SyncRun.Mode.FULL
     under_way = SyncUnderWay(
         records_seen=records_seen,
@@ -245,6 +252,14 @@ def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
         first=full and last_full is None,
     )
     return SyncStatus(under_way=under_way, last_synced_at=last_synced)
+
+
+def _datetime_from_db(db, value) -> datetime.datetime | None:
+    """A timestamp column's value as the ORM would give it (SQLite answers with text)."""
+    column = SyncState._meta.get_field("last_full_sync_at").get_col(SyncState._meta.db_table)
+    for converter in db.ops.get_db_converters(column):
+        value = converter(value, column, db)
+    return value
 
 
 def saved_view_list(*, user, kind: registry.RecordKind) -> QuerySet[SavedView]:
@@ -301,6 +316,26 @@ def _filter_fields(*, connection, kind: registry.RecordKind, state: ListState) -
     return fields
 
 
+def _pager(*, url: str, state: ListState, page: ListPage) -> dict:
+    """The pager's links, each URL written once: the page numbers shown as (number, URL;
+    None for a gap, "" for the current page) and the previous and next pages' URLs ("" for
+    none)."""
+    wanted = {number for number in page.page_links if number is not None}
+    if page.has_previous:
+        wanted.add(page.number - 1)
+    if page.has_next:
+        wanted.add(page.number + 1)
+    urls = {number: f"{url}?{state.to_query(page=number)}" for number in wanted}
+    return {
+        "links": [
+            (number, "" if number in (None, page.number) else urls[number])
+            for number in page.page_links
+        ],
+        "previous_url": urls[page.number - 1] if page.has_previous else "",
+        "next_url": urls[page.number + 1] if page.has_next else "",
+    }
+
+
 def active_filter_count(*, kind: registry.RecordKind, state: ListState) -> int:
     """How many of the kind's filters are set; a date range counts once for either end."""
     return sum(any(param in state.filters for param in item.params) for item in kind.filters)
@@ -334,6 +369,7 @@ def record_list_context(
         "query": state.to_query(),
         "notices": notices,
         "page": page,
+        "pager": _pager(url=kind_list_url, state=state, page=page),
         "rows": page.rows,
         "rows_html": change_rows.list_rows_html(
             connection=connection, kind=kind, rows=page.rows, user=user

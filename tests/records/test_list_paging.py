@@ -126,7 +126,8 @@ def test_a_sample_that_reaches_the_cap_says_more_without_counting_all(
 ):
     # 120 rows, 15 in the sample: a cap of 5 is reached there.
     whole = paging.paginate(queryset=tickets, page=1, page_size=2, cap=5, small=0)
-    with django_assert_num_queries(3) as captured:  # the estimate, the sample's count, the page
+    # The sample's count and the page; the planner's guess is cached since `whole`.
+    with django_assert_num_queries(2) as captured:
         page = paging.paginate(
             queryset=tickets, page=1, page_size=2, cap=5, small=0, sample=every_eighth()
         )
@@ -147,3 +148,26 @@ def test_a_sample_short_of_the_cap_counts_all_matches(tickets):
     counts = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT")]
     assert ["MOD(" in sql for sql in counts] == [True, False]
     assert (page.count, page.count_is_capped, ids(page)) == (3, True, [1, 2])
+
+
+@only_postgresql
+def test_the_planners_guess_is_asked_once_per_query(tickets):
+    """Its guesses only choose how to count: kept a minute, under the query's SQL."""
+    paging.paginate(queryset=tickets, page=1, page_size=2)
+    with CaptureQueriesContext(db_connection) as captured:
+        other_page = paging.paginate(queryset=tickets, page=2, page_size=2)
+        fewer = paging.paginate(queryset=tickets.filter(psa_id__lte=60), page=1, page_size=2)
+    explains = [q["sql"] for q in captured if q["sql"].startswith("EXPLAIN")]
+    assert len(explains) == 1 and "<= 60" in explains[0]
+    assert (ids(other_page), other_page.count) == ([3, 4], 120)
+    assert (ids(fewer), fewer.count) == ([1, 2], 60)
+
+
+def test_the_capped_count_reads_only_the_ids(tickets):
+    with CaptureQueriesContext(db_connection) as captured:
+        page = paging.paginate(
+            queryset=tickets.values("psa_id", "summary"), page=1, page_size=2, cap=5, small=0
+        )
+    (count_sql,) = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT")]
+    assert "summary" not in count_sql
+    assert (page.count, page.count_is_capped, ids(page)) == (5, True, [1, 2])

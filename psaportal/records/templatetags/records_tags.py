@@ -11,9 +11,3 @@ register = template.Library()
 def cell(value):
     """A mirrored value as a person reads it (see records/display.py)."""
     return display_value(value)
-
-
-@register.simple_tag
-def list_query(state, **changes):
-    """The list URL query for `state` with some parts changed (page, sort, page_size)."""
-    return "?" + state.to_query(**changes)
