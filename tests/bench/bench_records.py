@@ -23,6 +23,9 @@ side, is created and dropped) and the sandbox over HTTP:
   the connection is READY (the store queues the first sync of every kind by itself) to the
   open tickets list showing 50 rows (its newest open tickets come first).
 
+BENCH_SYNC_ONLY=1 stops after the full-sync figures (sync_full_*, sync_worker_peak_mb_*),
+measured as above, to repeat them quickly.
+
 At 1,000,000 tickets (`run_1m`; BENCH_1M=0 skips it, BENCH_1M=only runs it alone):
 
 - sandbox_seed_1m_s / sandbox_seed_1m_peak_mb: the sandbox seeding 1,000,000 tickets and
@@ -68,7 +71,7 @@ APP_URL = "https://www.connectwise.com/platform/business-management/psa"
 
 
 def run() -> None:
-    scope = os.environ.get("BENCH_1M", "1")
+    scope = "0" if os.environ.get("BENCH_SYNC_ONLY") == "1" else os.environ.get("BENCH_1M", "1")
     if scope == "only":
         run_1m()
         return
@@ -110,6 +113,8 @@ def run_100k() -> None:
                     print(f"sync_full_requests: {requests} requests (expected {expected})")
                     print(f"sync_worker_peak_mb_10k: {peaks[SMALL_TICKETS]:.0f} MB")
                     print(f"sync_worker_peak_mb_100k: {peaks[TICKETS]:.0f} MB", flush=True)
+                    if os.environ.get("BENCH_SYNC_ONLY") == "1":
+                        return
 
                     for psa_id in random.Random(5).sample(range(1, tickets + 1), CHANGED):
                         client.proxy(
