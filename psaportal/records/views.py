@@ -47,10 +47,16 @@ def record_list(request, kind: registry.RecordKind, connection):
         user=request.user,
     )
     if partial_wanted(request):
-        response = render(request, "records/list.html#rows", {**context, "rows_only": True})
-        # The clean state (bad parts dropped, blanks left out) is what the address bar keeps;
-        # the list's own refresh while a sync runs (#list-poll) adds no history entry.
-        if request.htmx.trigger != "list-poll":
+        # The list's own refresh while a sync runs (#list-poll) adds no history entry and
+        # is not read out; a person's search, filter or page is.
+        own_refresh = request.htmx.trigger == "list-poll"
+        response = render(
+            request,
+            "records/list.html#rows",
+            {**context, "rows_only": True, "announce": not own_refresh},
+        )
+        # The clean state (bad parts dropped, blanks left out) is what the address bar keeps.
+        if not own_refresh:
             response["HX-Push-Url"] = context["canonical_url"]
         return response
     if context["bulk"]:

@@ -55,6 +55,10 @@ def test_technician_filters_the_ticket_list_and_opens_a_ticket(ticket_list, live
     for row in rows(page).all():
         expect(row).to_contain_text(status)
         expect(row).to_contain_text("Printer")
+    # A screen reader hears the new count from the status line, not the whole table.
+    expect(page.get_by_role("status").filter(has_text="Tickets:")).to_have_text(
+        f"Tickets: 1–{len(wanted)} of {len(wanted)}"
+    )
 
     # The filtered view survives a reload: the state lives in the URL.
     page.reload()

@@ -120,3 +120,26 @@ def test_the_list_refreshes_itself_while_a_sync_runs_and_stops_when_it_is_done(
         URL, {"open": "open"}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll"
     )
     assert 'id="list-poll"' not in refresh.content.decode()
+
+
+def test_a_person_s_request_is_read_out_as_a_count_and_the_self_refresh_is_not(
+    technician_client, connection
+):
+    """The rows are no live region (a screen reader would read the whole table every 3 s
+    while a sync runs); a search, filter or page updates the status line with the count."""
+    mirror_samples(connection, "tickets", 3)
+    sync_running(connection, mode="full", seen=0, total=8_000)
+
+    page = technician_client.get(URL).content.decode()
+    assert '<p id="list-announcement" class="visually-hidden" role="status"></p>' in page
+    assert '<div id="list-rows">' in page
+
+    sorted_rows = technician_client.get(URL, {"sort": "summary"}, HTTP_HX_REQUEST="true")
+    assert (
+        '<p id="list-announcement" hx-swap-oob="innerHTML">Tickets: 1–3 of 3 so far</p>'
+        in sorted_rows.content.decode()
+    )
+    refresh = technician_client.get(
+        URL, {"sort": "summary"}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll"
+    )
+    assert "list-announcement" not in refresh.content.decode()
