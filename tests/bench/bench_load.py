@@ -26,6 +26,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Per run, so that load runs started at once by different people never share a database.
@@ -64,9 +65,11 @@ def run() -> None:
             tempfile.TemporaryDirectory() as folder,
         ):
             connection_id = client.ensure_connection(app_url=APP_URL)["id"]
+            redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
             env = {
                 **_child_env(database_url, sandbox, connection_id),
-                "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
+                "REDIS_URL": redis_url,
+                "SESSION_REDIS_URL": _next_redis_database(redis_url),
                 "CELERY_QUEUE": f"psaportal-bench-load-{os.getpid()}",
                 "BEHIND_TLS_PROXY": "1",
                 "LOG_LEVEL": "WARNING",
@@ -96,6 +99,14 @@ def run() -> None:
                 print(f"# {failure}")
     finally:
         _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def _next_redis_database(url: str) -> str:
+    """The sessions' Redis database: the broker's server, the next database number (the
+    session keys are random, so runs sharing it never meet; nothing here empties it)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
 
 
 def _plan(env: dict[str, str]) -> dict:
