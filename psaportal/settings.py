@@ -337,6 +337,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Every request reads its session. With SESSION_REDIS_URL (a Redis database of its own, not
+# the broker's) it is read from Redis and written to both (cached_db): one database query
+# less a request, and a Redis restart logs no one out.
+SESSION_REDIS_URL = os.environ.get("SESSION_REDIS_URL", "").strip()
+if SESSION_REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SESSION_REDIS_URL,
+            "KEY_PREFIX": "psaportal-sessions",
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

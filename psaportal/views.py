@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from psaportal import health
 from psaportal.accounts import roles
-from psaportal.connections.selectors import connection_ready
+from psaportal.connections.selectors import connection_ready_of_request
 from psaportal.jobs.models import Job
 from psaportal.jobs.selectors import jobs_stuck
 from psaportal.records import selectors
@@ -21,7 +21,7 @@ from psaportal.records.sync import status as sync_status
 def home(request):
     """Where each role starts the day: a technician's own tickets, hours and changes; an
     admin's connection, syncs and stuck work. Managers start on their reports."""
-    connection = connection_ready()
+    connection = connection_ready_of_request(request)
     # Until the PSA is connected there is nothing to report on, and home shows the state.
     if roles.role_held(request.user) == roles.MANAGER and connection is not None:
         return redirect("reports:dashboard")

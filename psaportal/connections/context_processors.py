@@ -1,3 +1,5 @@
+import functools
+
 from psaportal.connections import selectors
 
 
@@ -9,6 +11,6 @@ def connection_status(request):
     match = getattr(request, "resolver_match", None)
     on_wizard = match is not None and match.namespace == "connections"
     return {
-        "psa_connection": selectors.connection_current,
-        "connection_banner": None if on_wizard else selectors.connection_banner(user=user),
+        "psa_connection": functools.partial(selectors.connection_of_request, request),
+        "connection_banner": None if on_wizard else selectors.connection_banner(request=request),
     }

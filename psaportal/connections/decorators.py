@@ -6,7 +6,7 @@ import functools
 
 from django.shortcuts import render
 
-from psaportal.connections.selectors import connection_ready
+from psaportal.connections.selectors import connection_ready_of_request
 
 
 def require_connection(view):
@@ -15,7 +15,7 @@ def require_connection(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        connection = connection_ready()
+        connection = connection_ready_of_request(request)
         if connection is None:
             return render(request, "connections/not_connected.html")
         return view(request, *args, connection=connection, **kwargs)

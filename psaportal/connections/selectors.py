@@ -24,6 +24,20 @@ def connection_ready() -> Connection | None:
     return connection if connection is not None and connection.is_ready else None
 
 
+def connection_of_request(request) -> Connection | None:
+    """connection_current(), read once a request: a page's decorator, view and context
+    processors all ask for it."""
+    if not hasattr(request, "_psa_connection"):
+        request._psa_connection = connection_current()
+    return request._psa_connection
+
+
+def connection_ready_of_request(request) -> Connection | None:
+    """connection_ready(), read once a request."""
+    connection = connection_of_request(request)
+    return connection if connection is not None and connection.is_ready else None
+
+
 def connection_job_latest() -> Job | None:
     """The newest connect or check job: its progress or failure is part of the wizard."""
     return Job.objects.filter(kind__in=JOB_KINDS).order_by("-created_at", "-id").first()
@@ -73,11 +87,11 @@ def connection_wizard(*, user) -> dict:
     }
 
 
-def connection_banner(*, user) -> Connection | None:
+def connection_banner(*, request) -> Connection | None:
     """The connection to warn an admin about on every page: one that stopped working."""
-    if not user.has_perm(roles.MANAGE_CONNECTION):
+    if not request.user.has_perm(roles.MANAGE_CONNECTION):
         return None
-    connection = connection_current()
+    connection = connection_of_request(request)
     return connection if connection is not None and connection.is_disconnected else None
 
 

@@ -26,6 +26,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Per run, so that load runs started at once by different people never share a database.
@@ -46,6 +47,7 @@ def run() -> None:
         _with_database,
     )
     from load_runner import free_port, run_locust, serve
+    from procstats import tree_cpu_seconds
     from static_files import static_collected
 
     from psaportal.membrane import MembraneClient
@@ -64,9 +66,11 @@ def run() -> None:
             tempfile.TemporaryDirectory() as folder,
         ):
             connection_id = client.ensure_connection(app_url=APP_URL)["id"]
+            redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
             env = {
                 **_child_env(database_url, sandbox, connection_id),
-                "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
+                "REDIS_URL": redis_url,
+                "SESSION_REDIS_URL": _next_redis_database(redis_url),
                 "CELERY_QUEUE": f"psaportal-bench-load-{os.getpid()}",
                 "BEHIND_TLS_PROXY": "1",
                 "LOG_LEVEL": "WARNING",
@@ -74,10 +78,12 @@ def run() -> None:
             port = free_port()
             with (
                 static_collected(env) as env,
-                serve(env, port=port, options=(f"--beat-schedule={folder}/beat",)),
+                serve(env, port=port, options=(f"--beat-schedule={folder}/beat",)) as server,
             ):
                 bench_edits._child(env, "mirror")  # through the run's own workers
                 plan = _plan(env)
+                load_before = os.getloadavg()[0]
+                cpu_before = tree_cpu_seconds(server.pid)
                 result = run_locust(
                     host=f"http://127.0.0.1:{port}",
                     plan=plan,
@@ -85,6 +91,8 @@ def run() -> None:
                     seconds=SECONDS,
                     env=env,
                 )
+                cpu_after = tree_cpu_seconds(server.pid)
+                load_after = os.getloadavg()[0]
             print(f"load_rps: {result['rps']:.1f} requests/s")
             print(f"load_median_ms: {result['median_ms']:.0f} ms")
             print(f"load_p95_ms: {result['p95_ms']:.0f} ms")
@@ -94,8 +102,39 @@ def run() -> None:
                 print(f"# {name}: {count} requests, median {median:.0f} ms")
             for failure in result["failures"]:
                 print(f"# {failure}")
+            # Other work on the machine slows the run down: say how busy it was.
+            print(f"# load average (1 min): {load_before:.2f} before, {load_after:.2f} after")
+            cpu = _cpu_by_part(cpu_before, cpu_after)
+            cpu["locust"] = result["locust_cpu_seconds"]
+            for part, seconds in cpu.items():
+                per_request = seconds * 1000 / max(1, result["requests"])
+                print(f"# CPU per request, {part}: {per_request:.1f} ms ({seconds:.1f} s)")
     finally:
         _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def _cpu_by_part(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds the serve run's parts used between two tree_cpu_seconds readings."""
+    parts = {"web": 0.0, "workers": 0.0, "beat": 0.0, "serve": 0.0}
+    for pid, (command, seconds) in after.items():
+        used = seconds - before.get(pid, (command, 0.0))[1]
+        if "gunicorn" in command:
+            parts["web"] += used
+        elif " worker" in command:
+            parts["workers"] += used
+        elif " beat" in command:
+            parts["beat"] += used
+        else:
+            parts["serve"] += used
+    return parts
+
+
+def _next_redis_database(url: str) -> str:
+    """The sessions' Redis database: the broker's server, the next database number (the
+    session keys are random, so runs sharing it never meet; nothing here empties it)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
 
 
 def _plan(env: dict[str, str]) -> dict:

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import json
 import pathlib
+import resource
 import socket
 import subprocess
 import sys
@@ -58,11 +59,14 @@ def serve(env: dict[str, str], *, port: int, options: tuple[str, ...] = ()):
 
 def run_locust(*, host: str, plan: dict, users: int, seconds: int, env: dict[str, str]) -> dict:
     """Run the load's users for ``seconds``; the aggregate figures and each request name's
-    count (``by_name``), and the first kinds of failure in words (``failures``)."""
+    count (``by_name``), the first kinds of failure in words (``failures``) and the CPU
+    time locust used (``locust_cpu_seconds``)."""
     with tempfile.TemporaryDirectory() as folder:
         plan_path = pathlib.Path(folder, "plan.json")
         plan_path.write_text(json.dumps(plan))
         prefix = str(pathlib.Path(folder, "load"))
+        # The load generator shares the machine's cores with the site: what it costs.
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
             [
                 sys.executable,
@@ -87,6 +91,7 @@ def run_locust(*, host: str, plan: dict, users: int, seconds: int, env: dict[str
             text=True,
             timeout=seconds + 120,
         )
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode:
             raise RuntimeError(f"locust failed:\n{done.stdout}\n{done.stderr}")
         with open(f"{prefix}_stats.csv", newline="") as stats_file:
@@ -106,4 +111,6 @@ def run_locust(*, host: str, plan: dict, users: int, seconds: int, env: dict[str
         "by_name": {name: int(row["Request Count"]) for name, row in rows.items()},
         "median_ms_by_name": {name: float(row["50%"]) for name, row in rows.items()},
         "failures": failures[:20],
+        "locust_cpu_seconds": (children_after.ru_utime + children_after.ru_stime)
+        - (children_before.ru_utime + children_before.ru_stime),
     }
