@@ -1,3 +1,4 @@
+from psaportal import site_urls
 from psaportal.accounts import roles
 
 
@@ -5,8 +6,9 @@ def navigation(request):
     """What the navigation shows; the views check the same permissions on the server."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"site_urls": site_urls.frame_urls()}
     return {
+        "site_urls": site_urls.frame_urls(),
         "can": {
             "records": user.has_perm(roles.VIEW_RECORDS),
             "edit": user.has_perm(roles.EDIT_RECORDS),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from psaportal import site_urls
 from psaportal.records import models
 
 # Filter kinds (how the list UI renders and applies a filter).
@@ -95,6 +96,11 @@ class RecordKind:
     #: The ConnectWise conditions of the records a first sync fetches before the rest, the
     #: newest first, so the list shows real work at once ("" for none: most kinds).
     first_page_conditions: str = ""
+
+    @property
+    def list_url(self) -> str:
+        """The kind's list page (reversed once per process, for the kind navigation)."""
+        return site_urls.record_list_url(self.key)
 
     @property
     def sortable_columns(self) -> set[str]:
