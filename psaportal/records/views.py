@@ -109,11 +109,16 @@ def record_detail(request, kind: registry.RecordKind, psa_id: int, connection):
         raise Http404("No such record in the mirror.")
     if partial_wanted(request):
         return render(request, "records/detail.html#record", context)
-    context["changes"] = change_selectors.record_changes(
+    changes, note_changes = change_selectors.record_open_changes(
         connection=connection, kind=kind, psa_id=psa_id
     )
+    context["changes"] = change_selectors.change_rows(changes)
     if kind.key == "tickets":
-        context.update(notes_context(request=request, connection=connection, psa_id=psa_id))
+        context.update(
+            notes_context(
+                request=request, connection=connection, psa_id=psa_id, pending=note_changes
+            )
+        )
     return render(request, "records/detail.html", context)
 
 

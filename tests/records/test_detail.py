@@ -1,9 +1,12 @@
 """Detail pages: the record's fields grouped by the registry, and its related records."""
 
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from psaportal.records import display, registry, selectors
+from psaportal.records.models import PendingChange
 from tests.records.mirror_rows import mirror, mirror_samples, sample_record
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +177,32 @@ def test_a_record_gone_while_open_says_so_to_htmx(technician_client, connection)
 )
 def test_field_labels(path, label):
     assert display.field_label(path) == label
+
+
+def test_a_ticket_page_lists_its_open_changes_and_outbox_notes_in_one_query(
+    technician_client, technician, connection
+):
+    mirror_samples(connection, "tickets", 3)
+
+    def change(key: str, **fields):
+        return PendingChange.objects.create(
+            connection=connection, seen={}, author=technician, idempotency_key=key, **fields
+        )
+
+    edit = change("edit-2", kind="tickets", psa_id=2, changes={"summary": "Mine"})
+    note = change("note-2", kind="ticket_notes", operation="create",
+                  changes={"ticketId": 2, "text": "A note on its way"})  # fmt: skip
+    change("edit-3", kind="tickets", psa_id=3, changes={"summary": "Another ticket's"})
+    change("note-3", kind="ticket_notes", operation="create",
+           changes={"ticketId": 3, "text": "Another ticket's note"})  # fmt: skip
+    change("sent-2", kind="tickets", psa_id=2, changes={"summary": "Sent"}, status="applied")
+
+    with CaptureQueriesContext(db_connection) as queries:
+        response = technician_client.get(url("tickets", 2))
+
+    outbox_reads = [q for q in queries.captured_queries if "records_pendingchange" in q["sql"]]
+    assert len(outbox_reads) == 1
+    assert [row["change"] for row in response.context["changes"]] == [edit]
+    assert [row["change"] for row in response.context["pending_note_rows"]] == [note]
+    content = response.content.decode()
+    assert "A note on its way" in content and "Another ticket" not in content

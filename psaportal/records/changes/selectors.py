@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from psaportal.records import registry
@@ -146,16 +146,22 @@ def _new_record_fields(change: PendingChange) -> list[dict]:
     return rows
 
 
-def record_changes(*, connection, kind: registry.RecordKind, psa_id: int) -> list[dict]:
-    """The open changes of one record (any author), oldest first."""
-    changes = (
-        PendingChange.objects.filter(
-            connection=connection, kind=kind.key, psa_id=psa_id, status__in=PendingChange.OPEN
-        )
+def record_open_changes(
+    *, connection, kind: registry.RecordKind, psa_id: int
+) -> tuple[list[PendingChange], list[PendingChange]]:
+    """The open changes of one record (any author) and, for a ticket, its new notes still in
+    the outbox, each oldest first: one query for the two lists of the record's page."""
+    wanted = Q(kind=kind.key, psa_id=psa_id)
+    if kind.key == "tickets":
+        wanted |= Q(kind=registry.TICKET_NOTES.key, changes__ticketId=psa_id)
+    changes = list(
+        PendingChange.objects.filter(wanted, connection=connection, status__in=PendingChange.OPEN)
         .select_related("author")
         .order_by("created_at", "id")
     )
-    return change_rows(list(changes))
+    record_changes = [change for change in changes if change.kind == kind.key]
+    note_changes = [change for change in changes if change.kind != kind.key]
+    return record_changes, note_changes
 
 
 def my_changes(*, user, limit: int = 100) -> list[dict]:

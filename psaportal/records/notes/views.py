@@ -31,11 +31,11 @@ def _ticket_url(psa_id: int, show: str = "") -> str:
     return reverse("records:detail", args=["tickets", psa_id]) + query + "#notes"
 
 
-def notes_context(*, request, connection, psa_id: int) -> dict:
-    """What the notes section of a ticket's page shows (the ticket page calls this too)."""
+def notes_context(*, request, connection, psa_id: int, pending: list) -> dict:
+    """What the notes section of a ticket's page shows (the ticket page calls this too), with
+    ``pending`` the ticket's new notes still in the outbox."""
     show = request.GET.get("notes", "")
     show = show if show in services.SHOW_FILTERS else ""
-    pending = services.pending_notes(connection=connection, ticket_id=psa_id)
     context = {
         "ticket_id": psa_id,
         "notes": services.ticket_notes(connection=connection, ticket_id=psa_id, show=show),
@@ -57,7 +57,8 @@ def ticket_notes(request, psa_id: int, connection):
     _ticket(connection, psa_id)
     if not partial_wanted(request):
         return redirect(_ticket_url(psa_id, request.GET.get("notes", "")))
-    context = notes_context(request=request, connection=connection, psa_id=psa_id)
+    pending = services.pending_notes(connection=connection, ticket_id=psa_id)
+    context = notes_context(request=request, connection=connection, psa_id=psa_id, pending=pending)
     if request.GET.get("refreshed"):
         return render(request, "records/detail.html#notes-refreshed", context)
     return render(request, "records/detail.html#notes-list", context)
