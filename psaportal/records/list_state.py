@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from psaportal import site_urls
 
 SEARCH_MAX = 200
 TEXT_FILTER_MAX = 100
@@ -50,6 +50,6 @@ class ListState:
 
 def list_url(*, kind_key: str, state: ListState | None = None) -> str:
     """The list page's URL, with ``state``'s query string when it has one."""
-    url = reverse("records:list", args=[kind_key])
+    url = site_urls.record_list_url(kind_key)
     query = state.to_query() if state is not None else ""
     return f"{url}?{query}" if query else url
