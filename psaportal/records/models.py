@@ -18,9 +18,11 @@ from django.db import models
 
 
 def ref_id(record: dict, name: str) -> int | None:
-    """The ``id`` of a reference object such as ``company``, or None."""
+    """The ``id`` of a reference object such as ``company``, or None when there is none or
+    it is no whole number (the column is an integer; the document keeps what was sent)."""
     value = record.get(name)
-    return value.get("id") if isinstance(value, dict) else None
+    ref = value.get("id") if isinstance(value, dict) else None
+    return ref if isinstance(ref, int) and not isinstance(ref, bool) else None
 
 
 def ref_text(record: dict, name: str, member: str = "name", max_length: int = 100) -> str:

@@ -544,3 +544,19 @@ def test_a_record_stored_meanwhile_makes_the_page_an_upsert(connection):
     assert mirror_ids(connection) == list(range(1, 11))
     documents = RecordDocument.objects.filter(connection=connection, kind="tickets")
     assert dict(documents.values_list("psa_id", "data")) == {r["id"]: r for r in records}
+
+
+@pytest.mark.parametrize("odd_id", ["12", 1.5, True, {"id": 3}, None])
+def test_a_reference_with_an_id_that_is_no_whole_number_is_stored_without_it(connection, odd_id):
+    """The mirror's reference columns are integers, written in PostgreSQL's binary COPY:
+    an id the PSA sends as text, a fraction or an object is left out, not the whole page."""
+    record = sample_record("tickets", 1)
+    record["company"] = {**record["company"], "id": odd_id}
+
+    store.store_records(connection_id=connection.pk, kind=TICKETS, records=[record])
+
+    ticket = Ticket.objects.get(connection=connection, psa_id=1)
+    assert ticket.company_id is None
+    assert ticket.company_name == record["company"]["name"]
+    document = RecordDocument.objects.get(connection=connection, kind="tickets", psa_id=1)
+    assert document.data["company"]["id"] == odd_id
