@@ -29,13 +29,18 @@ def psa_ticket(membrane_client, ready_connection, ticket_id) -> dict:
     ).json()
 
 
-def open_row_editor(page, row, ticket_id):
-    """Open a ticket's inline editor and wait until htmx has wired it. Chromium focuses the
-    autofocus choice as soon as the row is inserted; htmx attaches the row's Escape and Save
-    handlers when it drops the row's htmx-added class, a moment later."""
+def open_row_editor(page, live_server, ticket):
+    """Open ``ticket``'s inline editor on the ticket list and wait until htmx has wired it;
+    its row is returned. Chromium focuses the autofocus choice as soon as the row is
+    inserted; htmx attaches the row's Escape and Save handlers when it drops the row's
+    htmx-added class, a moment later."""
+    ticket_id = ticket["id"]
+    page.goto(f"{live_server.url}/records/tickets/")
+    row = page.locator(f"#tickets-row-{ticket_id}")
     row.get_by_role("link", name=f"Edit #{ticket_id} in the list").click()
     expect(page.get_by_label(f"Status of #{ticket_id}")).to_be_focused()
     expect(row).not_to_have_class(re.compile(r"\bhtmx-added\b"))
+    return row
 
 
 def test_technician_edits_a_ticket_and_sees_it_saved(
@@ -94,9 +99,7 @@ def test_technician_changes_a_status_in_the_list_row_and_sees_it_applied(
         .first()
     )
     page = login_page(technician)
-    page.goto(f"{live_server.url}/records/tickets/")
-    row = page.locator(f"#tickets-row-{ticket['id']}")
-    open_row_editor(page, row, ticket["id"])
+    row = open_row_editor(page, live_server, ticket)
     page.get_by_label(f"Status of #{ticket['id']}").select_option(str(status.psa_id))
     row.get_by_role("button", name="Save").click()
 
@@ -113,9 +116,7 @@ def test_escape_puts_the_row_back_unchanged(login_page, technician, live_server,
                                             board_statuses):  # fmt: skip
     ticket = tickets[1]
     page = login_page(technician)
-    page.goto(f"{live_server.url}/records/tickets/")
-    row = page.locator(f"#tickets-row-{ticket['id']}")
-    open_row_editor(page, row, ticket["id"])
+    row = open_row_editor(page, live_server, ticket)
     page.keyboard.press("Escape")
 
     expect(row.locator("select")).to_have_count(0)
@@ -129,9 +130,7 @@ def test_tab_moves_between_the_row_choices_without_putting_the_row_back(
     """Only Escape puts the row back: a keyboard user tabs from one choice to the next."""
     ticket = tickets[1]
     page = login_page(technician)
-    page.goto(f"{live_server.url}/records/tickets/")
-    row = page.locator(f"#tickets-row-{ticket['id']}")
-    open_row_editor(page, row, ticket["id"])
+    row = open_row_editor(page, live_server, ticket)
     page.keyboard.press("Tab")
     # A row put back would be fetched at once: wait for the network to settle, then look.
     page.wait_for_load_state("networkidle")
