@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from psaportal.records import registry
 from psaportal.records.models import Company, PendingChange
+from psaportal.records.notes import services as notes_services
 
 
 def _shown(value, field: registry.EditableField, names: dict) -> str:
@@ -153,7 +154,7 @@ def record_open_changes(
     the outbox, each oldest first: one query for the two lists of the record's page."""
     wanted = Q(kind=kind.key, psa_id=psa_id)
     if kind.key == "tickets":
-        wanted |= Q(kind=registry.TICKET_NOTES.key, changes__ticketId=psa_id)
+        wanted |= notes_services.new_notes_of(psa_id)
     changes = list(
         PendingChange.objects.filter(wanted, connection=connection, status__in=PendingChange.OPEN)
         .select_related("author")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
@@ -53,14 +54,17 @@ def ticket_notes(*, connection: Connection, ticket_id: int, show: str = "") -> l
     return list(notes.filter(**SHOW_FILTERS.get(show, {})).order_by("-date_created", "-psa_id"))
 
 
+def new_notes_of(ticket_id: int) -> Q:
+    """The outbox changes that are new notes for the ticket (the ticket's page reads them in
+    one query with its own changes)."""
+    return Q(kind="ticket_notes", changes__ticketId=ticket_id)
+
+
 def pending_notes(*, connection: Connection, ticket_id: int) -> list[PendingChange]:
     """New notes for the ticket still in the outbox (waiting, failed)."""
     return list(
         PendingChange.objects.filter(
-            connection=connection,
-            kind="ticket_notes",
-            changes__ticketId=ticket_id,
-            status__in=PendingChange.OPEN,
+            new_notes_of(ticket_id), connection=connection, status__in=PendingChange.OPEN
         ).order_by("created_at", "id")
     )
 
