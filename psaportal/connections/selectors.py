@@ -20,7 +20,10 @@ def connection_current() -> Connection | None:
 
 
 def connection_ready() -> Connection | None:
-    connection = connection_current()
+    return _if_ready(connection_current())
+
+
+def _if_ready(connection: Connection | None) -> Connection | None:
     return connection if connection is not None and connection.is_ready else None
 
 
@@ -34,8 +37,7 @@ def connection_of_request(request) -> Connection | None:
 
 def connection_ready_of_request(request) -> Connection | None:
     """connection_ready(), read once a request."""
-    connection = connection_of_request(request)
-    return connection if connection is not None and connection.is_ready else None
+    return _if_ready(connection_of_request(request))
 
 
 def connection_job_latest() -> Job | None:
