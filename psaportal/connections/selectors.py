@@ -63,6 +63,13 @@ def connection_wizard(*, user) -> dict:
     client_action = (connection.client_action or {}) if connection is not None else {}
     ui_url = client_action.get("uiUrl")
     state = connection.state if connection is not None else ""
+    sync_job = (
+        Job.objects.filter(kind=SYNC_JOB, status__in=UNFINISHED, sync_runs__connection=connection)
+        .order_by("-created_at")
+        .first()
+        if connection is not None
+        else None
+    )
     return {
         "connection": connection,
         "job": job,
@@ -80,11 +87,11 @@ def connection_wizard(*, user) -> dict:
         "sync_start_url": _url_or_none("records:sync_start"),
         "sync_page_url": _url_or_none("records:sync"),
         "ticket_list_url": _url_or_none("records:list", args=["tickets"]),
-        "syncing": connection is not None
-        and Job.objects.filter(
-            kind=SYNC_JOB, status__in=UNFINISHED, sync_runs__connection=connection
-        ).exists(),
+        "sync_job": sync_job,
+        # While the records arrive the page keeps polling, to show how far the sync is and
+        # to say when it is done.
         "polling": job_busy
+        or sync_job is not None
         or state in (Connection.State.BUILDING, Connection.State.CLIENT_ACTION_REQUIRED),
     }
 

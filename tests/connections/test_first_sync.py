@@ -20,6 +20,7 @@ from tests.connections.helpers import check, connect, current, page
 from tests.fixtures.sandbox import CONNECTWISE_APP_URL
 
 ARRIVING = "Your data is arriving: the ticket list fills as it syncs."
+POLLING = 'hx-trigger="load delay:2s"'
 
 
 def sync_jobs():
@@ -59,6 +60,14 @@ def test_the_first_ready_answer_queues_a_full_sync_of_every_kind_once(
     assert ARRIVING in content
     assert f'<a href="{reverse("records:list", args=["tickets"])}">' in content
     assert "Sync everything again" in content  # the admin's resync stays
+    # The page keeps polling while the records arrive, and shows how far the sync is.
+    assert POLLING in content
+    assert f'<a href="{reverse("jobs:detail", args=[job.pk])}">Details</a>' in content
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, progress_done=3, progress_total=12, summary="Tickets: page 3"
+    )
+    content = page(admin_client).content.decode()
+    assert '<progress value="3" max="12"' in content and "Tickets: page 3" in content
 
 
 @pytest.mark.django_db
@@ -78,6 +87,7 @@ def test_connecting_in_process_fills_the_ticket_list_without_pressing_anything(
     assert 'id="list-poll"' not in rows  # the sync is over: no refresh
     content = page(admin_client).content.decode()
     assert ARRIVING not in content and "Open the ticket list" in content
+    assert POLLING not in content  # nothing left to wait for
 
     check(admin_client, django_capture_on_commit_callbacks)  # READY again: no second sync
     assert sync_jobs().count() == 1
