@@ -172,14 +172,18 @@ def record_list(
     )
 
 
-def record_list_page(*, connection, kind: registry.RecordKind, state: ListState) -> ListPage:
-    """One page of ``record_list``; a page past the end is clamped to the last one."""
+def record_list_page(
+    *, connection, kind: registry.RecordKind, state: ListState, mirror_generation: int | None = None
+) -> ListPage:
+    """One page of ``record_list``; a page past the end is clamped to the last one. With the
+    kind's ``mirror_generation`` (read before this), the matches found are cached under it."""
     queryset = record_list(connection=connection, kind=kind, state=state)
     return paginate(
         queryset=queryset,
         page=state.page,
         page_size=state.page_size,
         sample=search.count_sample(kind.model, state.q),
+        mirror_generation=mirror_generation,
     )
 
 
@@ -213,12 +217,13 @@ class SyncStatus:
 
     under_way: SyncUnderWay | None  # the sync running now, or None
     last_synced_at: datetime.datetime | None  # when a sync (full or incremental) last finished
+    mirror_generation: int = 0  # the kind's mirror generation (records.generations)
 
 
 def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
-    """The sync of ``kind`` running now and when one last finished, in one query: every
-    list page asks, and the ORM took longer to build its two queries than PostgreSQL took
-    to answer them."""
+    """The sync of ``kind`` running now, when one last finished and the mirror's generation,
+    in one query: every list page asks, and the ORM took longer to build its two queries
+    than PostgreSQL took to answer them."""
     db = db_connections[SyncState.objects.db]
     state, run, job = (
         db.ops.quote_name(model._meta.db_table) for model in (SyncState, SyncRun, Job)
@@ -228,7 +233,7 @@ def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
     news_since = db.ops.adapt_datetimefield_value(timezone.now() - job_selectors.stalled_after())
     with db.cursor() as cursor:
         cursor.execute(
-            "SELECT state.last_full_sync_at, state.last_incremental_at, "
+            "SELECT state.last_full_sync_at, state.last_incremental_at, state.mirror_generation, "
             "newest.mode, newest.records_seen, newest.records_total "
             "FROM (SELECT 1 AS one) AS here "
             f"LEFT JOIN {state} AS state ON state.connection_id = %s AND state.kind = %s "
@@ -238,20 +243,23 @@ def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
             "AND job.updated_at >= %s ORDER BY run.created_at DESC LIMIT 1) AS newest ON 1 = 1",
             [connection.pk, kind.key, connection.pk, kind.key, *running, news_since],
         )
-        last_full, last_incremental, mode, records_seen, records_total = cursor.fetchone()
+        last_full, last_incremental, generation, mode, records_seen, records_total = (
+            cursor.fetchone()
+        )
     last_full, last_incremental = (
         _datetime_from_db(db, value) for value in (last_full, last_incremental)
     )
     last_synced = max((moment for moment in (last_full, last_incremental) if moment), default=None)
+    generation = generation or 0
     if mode is None:
-        return SyncStatus(under_way=None, last_synced_at=last_synced)
+        return SyncStatus(under_way=None, last_synced_at=last_synced, mirror_generation=generation)
     full = mode == SyncRun.Mode.FULL
     under_way = SyncUnderWay(
         records_seen=records_seen,
         records_total=records_total if full else None,
         first=full and last_full is None,
     )
-    return SyncStatus(under_way=under_way, last_synced_at=last_synced)
+    return SyncStatus(under_way=under_way, last_synced_at=last_synced, mirror_generation=generation)
 
 
 def _datetime_from_db(db, value) -> datetime.datetime | None:
@@ -349,8 +357,11 @@ def record_list_context(
     ``notices`` are the form's words about dropped input; a page past the end adds one.
     """
     notices = list(notices)
-    page = record_list_page(connection=connection, kind=kind, state=state)
+    # The status first: the page's matches are cached under the generation it read.
     status = sync_status(connection=connection, kind=kind)
+    page = record_list_page(
+        connection=connection, kind=kind, state=state, mirror_generation=status.mirror_generation
+    )
     syncing = status.under_way
     if page.clamped_from:
         notices.append(
