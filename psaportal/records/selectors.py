@@ -241,7 +241,7 @@ def list_status(*, connection, kind: registry.RecordKind, user) -> ListStatus:
     query: every list page asks, and the ORM took longer to build several queries than
     PostgreSQL took to answer them."""
     db = db_connections[SyncState.objects.db]
-    state, run, job, change, view = (
+    state, run, job, change, saved = (
         db.ops.quote_name(model._meta.db_table)
         for model in (SyncState, SyncRun, Job, PendingChange, SavedView)
     )
@@ -253,9 +253,9 @@ def list_status(*, connection, kind: registry.RecordKind, user) -> ListStatus:
         cursor.execute(
             "SELECT state.last_full_sync_at, state.last_incremental_at, state.mirror_generation, "
             "newest.mode, newest.records_seen, newest.records_total, "
-            f"EXISTS (SELECT 1 FROM {change} AS change WHERE change.connection_id = %s "
-            f"AND change.kind = %s AND change.status IN ({open_statuses})), "
-            f"EXISTS (SELECT 1 FROM {view} AS view WHERE view.user_id = %s AND view.kind = %s) "
+            f"EXISTS (SELECT 1 FROM {change} AS pending WHERE pending.connection_id = %s "
+            f"AND pending.kind = %s AND pending.status IN ({open_statuses})), "
+            f"EXISTS (SELECT 1 FROM {saved} AS saved WHERE saved.user_id = %s AND saved.kind = %s) "
             "FROM (SELECT 1 AS one) AS here "
             f"LEFT JOIN {state} AS state ON state.connection_id = %s AND state.kind = %s "
             "LEFT JOIN (SELECT run.mode, run.records_seen, run.records_total "
