@@ -100,10 +100,11 @@ def _page_links(*, number: int, num_pages: int, capped: bool) -> list[int | None
     return links
 
 
-def _query_key(prefix: str, queryset, *extra) -> str:
-    """A cache key for ``queryset``'s SQL and parameters (and ``extra``)."""
-    sql, params = queryset.query.sql_with_params()
-    digest = hashlib.sha256(repr((sql, params, extra)).encode()).hexdigest()
+def _query_key(prefix: str, queryset, *extra, name: str | None = None) -> str:
+    """A cache key for ``queryset`` (and ``extra``): under the ``name`` its caller gives its
+    matches, which spares compiling it; else under its SQL and parameters."""
+    identity = name if name is not None else queryset.query.sql_with_params()
+    digest = hashlib.sha256(repr((identity, extra)).encode()).hexdigest()
     return f"records:{prefix}:{queryset.db}:{digest}"
 
 
@@ -118,9 +119,9 @@ def _cached(key: str | None, seconds: int, work):
     return found
 
 
-def estimated_matches(queryset) -> int | None:
+def estimated_matches(queryset, *, name: str | None = None) -> int | None:
     """The planner's guess at how many rows ``queryset`` matches (PostgreSQL only), cached
-    for ESTIMATE_SECONDS under its SQL and parameters."""
+    for ESTIMATE_SECONDS under its SQL and parameters, or its ``name`` (see paginate)."""
     database = connections[queryset.db]
     if database.vendor != "postgresql":
         return None
@@ -134,7 +135,7 @@ def estimated_matches(queryset) -> int | None:
         plan = json.loads(plan) if isinstance(plan, str) else plan
         return plan[0]["Plan"]["Plan Rows"]
 
-    return _cached(_query_key("estimate", matching), ESTIMATE_SECONDS, plan_rows)
+    return _cached(_query_key("estimate", matching, name=name), ESTIMATE_SECONDS, plan_rows)
 
 
 def _walk_reads_more(*, queryset, matches: int | None, rows_wanted: int, small: int) -> bool:
@@ -178,22 +179,25 @@ def paginate(
     small: int = SMALL_RESULT,
     sample=None,
     mirror_generation: int | None = None,
+    name: str | None = None,
 ) -> ListPage:
     """One page of `queryset` (already ordered), with a count capped at `cap` rows.
     ``sample``: the condition of the search's sample (``search.count_sample``), or None.
     ``mirror_generation``: the generation of the queryset's kind, read before this call;
-    what the count finds is cached under it (None: not cached)."""
+    what the count finds is cached under it (None: not cached). ``name``: a text naming
+    the queryset's matches (its filters and search, not its order), to key its caches by
+    instead of its SQL."""
 
     def key(prefix: str, query, *extra) -> str | None:
         if mirror_generation is None:
             return None
-        return _query_key(prefix, query, mirror_generation, *extra)
+        return _query_key(prefix, query, mirror_generation, *extra, name=name)
 
     page = max(1, page)
     offset = (page - 1) * page_size
     limit = max(cap, offset + page_size + 1)
     ids = None
-    expected = estimated_matches(queryset)
+    expected = estimated_matches(queryset, name=name)
     rows_wanted = offset + page_size
     if not _walk_reads_more(
         queryset=queryset, matches=expected, rows_wanted=rows_wanted, small=small
@@ -201,7 +205,11 @@ def paginate(
         # Count first, in the page's order: asked for more rows than it expects, the
         # planner sorts the matches it finds through the indexes, never walks the order.
         first_ids = queryset.values_list("pk", flat=True)[: small + 1]
-        ids = _cached(key("ids", first_ids), MATCHES_SECONDS, lambda: list(first_ids))
+        ids = _cached(
+            key("ids", first_ids, tuple(queryset.query.order_by), small),
+            MATCHES_SECONDS,
+            lambda: list(first_ids),
+        )
     few = ids is not None and len(ids) <= small
     if few:
         matches = len(ids)

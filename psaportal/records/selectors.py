@@ -185,6 +185,8 @@ def record_list_page(
         page_size=state.page_size,
         sample=search.count_sample(kind.model, state.q),
         mirror_generation=mirror_generation,
+        # What the query matches, named without compiling it.
+        name=repr((connection.pk, kind.key, state.q, sorted(state.filters.items()))),
     )
 
 
