@@ -1035,6 +1035,13 @@ class PendingChange(models.Model):
         indexes = [
             models.Index(fields=["connection", "kind", "psa_id"], name="records_change_record"),
             models.Index(fields=["author", "status"], name="records_change_author"),
+            # Whether a kind has any open change, asked by every list page: only the open
+            # ones, however many applied changes the table keeps.
+            models.Index(
+                fields=["connection", "kind"],
+                condition=models.Q(status__in=["pending", "applying", "failed", "conflict"]),
+                name="records_change_open",
+            ),
         ]
 
     def __str__(self):

@@ -19,6 +19,12 @@ main index holds for a common word. Short of the cap there, the whole search is 
 The planner's guesses are kept for a minute per query (its SQL and parameters): they only
 steer the choice between counting first and walking the sort order, never what a page shows,
 and the same filters and search come back page after page.
+
+Given the kind's mirror generation (``records.generations``, bumped by every write to the
+mirror), what the count found (the matching ids in order, or the capped count) is kept
+under the query and that generation: the next page of the same search, or the same filter
+sorted another way, skips the count, and a write to the mirror shows at once (its new
+generation misses the cache). The rows themselves are always read afresh.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ SMALL_RESULT = 5_000
 SAMPLE_MARGIN = 2
 #: The planner's guesses (a query's matches, a table's size) are kept this long.
 ESTIMATE_SECONDS = 60
+#: What a count found is kept this long under its mirror generation (never stale: a write
+#: changes the generation); the bound only frees the memory of searches not asked again.
+MATCHES_SECONDS = 300
 
 
 @dataclass
@@ -91,24 +100,42 @@ def _page_links(*, number: int, num_pages: int, capped: bool) -> list[int | None
     return links
 
 
-def estimated_matches(queryset) -> int | None:
+def _query_key(prefix: str, queryset, *extra, name: str | None = None) -> str:
+    """A cache key for ``queryset`` (and ``extra``): under the ``name`` its caller gives its
+    matches, which spares compiling it; else under its SQL and parameters."""
+    identity = name if name is not None else queryset.query.sql_with_params()
+    digest = hashlib.sha256(repr((identity, extra)).encode()).hexdigest()
+    return f"records:{prefix}:{queryset.db}:{digest}"
+
+
+def _cached(key: str | None, seconds: int, work):
+    """``work()``, kept under ``key`` for ``seconds``; not kept without a key."""
+    if key is None:
+        return work()
+    found = cache.get(key)
+    if found is None:
+        found = work()
+        cache.set(key, found, seconds)
+    return found
+
+
+def estimated_matches(queryset, *, name: str | None = None) -> int | None:
     """The planner's guess at how many rows ``queryset`` matches (PostgreSQL only), cached
-    for ESTIMATE_SECONDS under its SQL and parameters."""
+    for ESTIMATE_SECONDS under its SQL and parameters, or its ``name`` (see paginate)."""
     database = connections[queryset.db]
     if database.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    key = f"records:estimate:{queryset.db}:{digest}"
-    matches = cache.get(key)
-    if matches is None:
+    matching = queryset.order_by().values("pk")
+
+    def plan_rows() -> int:
+        sql, params = matching.query.sql_with_params()
         with database.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
-        matches = plan[0]["Plan"]["Plan Rows"]
-        cache.set(key, matches, ESTIMATE_SECONDS)
-    return matches
+        return plan[0]["Plan"]["Plan Rows"]
+
+    return _cached(_query_key("estimate", matching, name=name), ESTIMATE_SECONDS, plan_rows)
 
 
 def _walk_reads_more(*, queryset, matches: int | None, rows_wanted: int, small: int) -> bool:
@@ -151,28 +178,49 @@ def paginate(
     cap: int = COUNT_CAP,
     small: int = SMALL_RESULT,
     sample=None,
+    mirror_generation: int | None = None,
+    name: str | None = None,
 ) -> ListPage:
     """One page of `queryset` (already ordered), with a count capped at `cap` rows.
-    ``sample``: the condition of the search's sample (``search.count_sample``), or None."""
+    ``sample``: the condition of the search's sample (``search.count_sample``), or None.
+    ``mirror_generation``: the generation of the queryset's kind, read before this call;
+    what the count finds is cached under it (None: not cached). ``name``: a text naming
+    the queryset's matches (its filters and search, not its order), to key its caches by
+    instead of its SQL."""
+
+    def key(prefix: str, query, *extra) -> str | None:
+        if mirror_generation is None:
+            return None
+        return _query_key(prefix, query, mirror_generation, *extra, name=name)
+
     page = max(1, page)
     offset = (page - 1) * page_size
     limit = max(cap, offset + page_size + 1)
     ids = None
-    expected = estimated_matches(queryset)
+    expected = estimated_matches(queryset, name=name)
     rows_wanted = offset + page_size
     if not _walk_reads_more(
         queryset=queryset, matches=expected, rows_wanted=rows_wanted, small=small
     ):
         # Count first, in the page's order: asked for more rows than it expects, the
         # planner sorts the matches it finds through the indexes, never walks the order.
-        ids = list(queryset.values_list("pk", flat=True)[: small + 1])
+        first_ids = queryset.values_list("pk", flat=True)[: small + 1]
+        ids = _cached(
+            key("ids", first_ids, tuple(queryset.query.order_by), small),
+            MATCHES_SECONDS,
+            lambda: list(first_ids),
+        )
     few = ids is not None and len(ids) <= small
     if few:
         matches = len(ids)
     elif ids is not None and limit <= small:
         matches = limit  # more than `small` match
     else:
-        matches = _count_up_to(queryset=queryset, limit=limit, sample=sample, expected=expected)
+        matches = _cached(
+            key("count", queryset.order_by().values("pk"), limit),
+            MATCHES_SECONDS,
+            lambda: _count_up_to(queryset=queryset, limit=limit, sample=sample, expected=expected),
+        )
     count, capped = min(matches, limit), matches >= limit
     clamped_from = None
     if offset and offset >= count:

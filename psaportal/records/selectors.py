@@ -37,6 +37,7 @@ from psaportal.records.display import (
 from psaportal.records.list_state import PAGE_SIZES, SEARCH_MAX, ListState, list_url
 from psaportal.records.models import (
     Member,
+    PendingChange,
     Priority,
     RecordDocument,
     SavedView,
@@ -172,14 +173,20 @@ def record_list(
     )
 
 
-def record_list_page(*, connection, kind: registry.RecordKind, state: ListState) -> ListPage:
-    """One page of ``record_list``; a page past the end is clamped to the last one."""
+def record_list_page(
+    *, connection, kind: registry.RecordKind, state: ListState, mirror_generation: int | None = None
+) -> ListPage:
+    """One page of ``record_list``; a page past the end is clamped to the last one. With the
+    kind's ``mirror_generation`` (read before this), the matches found are cached under it."""
     queryset = record_list(connection=connection, kind=kind, state=state)
     return paginate(
         queryset=queryset,
         page=state.page,
         page_size=state.page_size,
         sample=search.count_sample(kind.model, state.q),
+        mirror_generation=mirror_generation,
+        # What the query matches, named without compiling it.
+        name=repr((connection.pk, kind.key, state.q, sorted(state.filters.items()))),
     )
 
 
@@ -215,43 +222,91 @@ class SyncStatus:
     last_synced_at: datetime.datetime | None  # when a sync (full or incremental) last finished
 
 
+@dataclass(frozen=True)
+class ListStatus:
+    """What a list page reads of its kind besides the rows."""
+
+    sync: SyncStatus
+    mirror_generation: int  # the kind's (records.generations)
+    has_open_changes: bool  # the outbox holds an open change of a record of the kind
+    has_saved_views: bool  # the user saved a view of the kind's list
+
+
 def sync_status(*, connection, kind: registry.RecordKind) -> SyncStatus:
-    """The sync of ``kind`` running now and when one last finished, in one query: every
-    list page asks, and the ORM took longer to build its two queries than PostgreSQL took
-    to answer them."""
+    """The sync of ``kind`` running now and when one last finished."""
+    return list_status(connection=connection, kind=kind, user=None).sync
+
+
+def list_status(*, connection, kind: registry.RecordKind, user) -> ListStatus:
+    """The sync of ``kind`` running now, when one last finished, the mirror's generation and
+    whether there are open changes and saved views (of ``user``, if any) to read, in one
+    query: every list page asks, and the ORM took longer to build several queries than
+    PostgreSQL took to answer them."""
     db = db_connections[SyncState.objects.db]
-    state, run, job = (
-        db.ops.quote_name(model._meta.db_table) for model in (SyncState, SyncRun, Job)
+    state, run, job, change, saved = (
+        db.ops.quote_name(model._meta.db_table)
+        for model in (SyncState, SyncRun, Job, PendingChange, SavedView)
     )
     running = [SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.FINISHING]
+    open_statuses = ", ".join(["%s"] * len(PendingChange.OPEN))
     # A stalled sync (its worker lost) is not shown as running.
     news_since = db.ops.adapt_datetimefield_value(timezone.now() - job_selectors.stalled_after())
     with db.cursor() as cursor:
         cursor.execute(
-            "SELECT state.last_full_sync_at, state.last_incremental_at, "
-            "newest.mode, newest.records_seen, newest.records_total "
+            "SELECT state.last_full_sync_at, state.last_incremental_at, state.mirror_generation, "
+            "newest.mode, newest.records_seen, newest.records_total, "
+            f"EXISTS (SELECT 1 FROM {change} AS pending WHERE pending.connection_id = %s "
+            f"AND pending.kind = %s AND pending.status IN ({open_statuses})), "
+            f"EXISTS (SELECT 1 FROM {saved} AS saved WHERE saved.user_id = %s AND saved.kind = %s) "
             "FROM (SELECT 1 AS one) AS here "
             f"LEFT JOIN {state} AS state ON state.connection_id = %s AND state.kind = %s "
             "LEFT JOIN (SELECT run.mode, run.records_seen, run.records_total "
             f"FROM {run} AS run JOIN {job} AS job ON job.id = run.job_id "
             "WHERE run.connection_id = %s AND run.kind = %s AND run.status IN (%s, %s, %s) "
             "AND job.updated_at >= %s ORDER BY run.created_at DESC LIMIT 1) AS newest ON 1 = 1",
-            [connection.pk, kind.key, connection.pk, kind.key, *running, news_since],
+            [
+                connection.pk,
+                kind.key,
+                *PendingChange.OPEN,
+                user.pk if user is not None else None,
+                kind.key,
+                connection.pk,
+                kind.key,
+                connection.pk,
+                kind.key,
+                *running,
+                news_since,
+            ],
         )
-        last_full, last_incremental, mode, records_seen, records_total = cursor.fetchone()
+        (
+            last_full,
+            last_incremental,
+            generation,
+            mode,
+            records_seen,
+            records_total,
+            has_open_changes,
+            has_saved_views,
+        ) = cursor.fetchone()
     last_full, last_incremental = (
         _datetime_from_db(db, value) for value in (last_full, last_incremental)
     )
     last_synced = max((moment for moment in (last_full, last_incremental) if moment), default=None)
-    if mode is None:
-        return SyncStatus(under_way=None, last_synced_at=last_synced)
-    full = mode == SyncRun.Mode.FULL
-    under_way = SyncUnderWay(
-        records_seen=records_seen,
-        records_total=records_total if full else None,
-        first=full and last_full is None,
+    under_way = None
+    if mode is not None:
+        full = mode == SyncRun.Mode.FULL
+        under_way = SyncUnderWay(
+            records_seen=records_seen,
+            records_total=records_total if full else None,
+            first=full and last_full is None,
+        )
+    return ListStatus(
+        sync=SyncStatus(under_way=under_way, last_synced_at=last_synced),
+        mirror_generation=generation or 0,
+        # SQLite answers 0 or 1.
+        has_open_changes=bool(has_open_changes),
+        has_saved_views=bool(has_saved_views),
     )
-    return SyncStatus(under_way=under_way, last_synced_at=last_synced)
 
 
 def _datetime_from_db(db, value) -> datetime.datetime | None:
@@ -349,9 +404,12 @@ def record_list_context(
     ``notices`` are the form's words about dropped input; a page past the end adds one.
     """
     notices = list(notices)
-    page = record_list_page(connection=connection, kind=kind, state=state)
-    status = sync_status(connection=connection, kind=kind)
-    syncing = status.under_way
+    # The status first: the page's matches are cached under the generation it read.
+    status = list_status(connection=connection, kind=kind, user=user)
+    page = record_list_page(
+        connection=connection, kind=kind, state=state, mirror_generation=status.mirror_generation
+    )
+    syncing = status.sync.under_way
     if page.clamped_from:
         notices.append(
             f"There is no page {page.clamped_from}; showing the last page, {page.number}."
@@ -372,7 +430,11 @@ def record_list_context(
         "pager": _pager(url=kind_list_url, state=state, page=page),
         "rows": page.rows,
         "rows_html": change_rows.list_rows_html(
-            connection=connection, kind=kind, rows=page.rows, user=user
+            connection=connection,
+            kind=kind,
+            rows=page.rows,
+            user=user,
+            open_changes=status.has_open_changes,
         ),
         "row_marks": change_rows.has_row_marks(kind),
         "columns": columns,
@@ -386,11 +448,11 @@ def record_list_context(
         "search_max": SEARCH_MAX,
         "list_url": kind_list_url,
         "canonical_url": list_url(kind_key=kind.key, state=state),
-        "last_synced_at": status.last_synced_at,
+        "last_synced_at": status.sync.last_synced_at,
         "sync_under_way": syncing,
         # Counts and filter choices are of the part mirrored so far while a first sync runs.
         "so_far": bool(syncing and syncing.first),
-        "saved_views": saved_view_list(user=user, kind=kind),
+        "saved_views": saved_view_list(user=user, kind=kind) if status.has_saved_views else [],
     }
 
 

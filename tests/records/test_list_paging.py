@@ -171,3 +171,22 @@ def test_the_capped_count_reads_only_the_ids(tickets):
     (count_sql,) = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT")]
     assert "summary" not in count_sql
     assert (page.count, page.count_is_capped, ids(page)) == (5, True, [1, 2])
+
+
+def test_what_a_count_found_is_kept_under_the_mirror_generation(tickets):
+    """The next page of the same query skips the count; another generation counts again."""
+    few, many = tickets.filter(psa_id__lte=60), tickets
+    for queryset, small in ((few, paging.SMALL_RESULT), (many, 0)):
+        paging.paginate(queryset=queryset, page=1, page_size=2, small=small, mirror_generation=4)
+        with CaptureQueriesContext(db_connection) as captured:
+            page = paging.paginate(
+                queryset=queryset, page=2, page_size=2, small=small, mirror_generation=4
+            )
+        # Only the page's rows are read (the planner's guesses are cached already).
+        assert len(captured) == 1 and "COUNT" not in captured[0]["sql"]
+        assert ids(page) == [3, 4]
+        with CaptureQueriesContext(db_connection) as captured:
+            paging.paginate(
+                queryset=queryset, page=2, page_size=2, small=small, mirror_generation=5
+            )
+        assert len(captured) == 2

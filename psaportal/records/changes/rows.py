@@ -55,20 +55,29 @@ def row_dom_id(kind: registry.RecordKind, psa_id: int) -> str:
 
 
 def list_rows_html(
-    *, connection, kind: registry.RecordKind, rows: list[dict], user, poll: bool = False
+    *,
+    connection,
+    kind: registry.RecordKind,
+    rows: list[dict],
+    user,
+    poll: bool = False,
+    open_changes: bool = True,
 ) -> SafeString:
     """The ``<tr>`` rows of a list page, or (``poll``) one row swapped in by HTMX after an
     inline edit, which asks for itself again while its change is on its way. (A whole page
     of polling rows after a bulk edit would be a request per row every few seconds; the
-    bulk edit's progress reloads the list instead.)"""
+    bulk edit's progress reloads the list instead.) ``open_changes=False``: the caller
+    knows the outbox holds no open change of the kind, so none is looked for."""
     editable = inline_editable(kind, user)
     names = [column.name for column in kind.columns]
     prefix = list_url(kind_key=kind.key)
     if not has_row_marks(kind):
         return table_rows(url_prefix=prefix, rows=rows, names=names)
-    changes = change_selectors.open_changes_by_record(
-        connection=connection, kind=kind, psa_ids=[row["psa_id"] for row in rows]
-    )
+    changes = {}
+    if open_changes:
+        changes = change_selectors.open_changes_by_record(
+            connection=connection, kind=kind, psa_ids=[row["psa_id"] for row in rows]
+        )
     rows, cell_notes = _with_wanted_values(connection=connection, kind=kind, rows=rows,
                                            changes=changes)  # fmt: skip
 
