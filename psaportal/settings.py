@@ -163,6 +163,9 @@ TEMPLATES = [
     },
 ]
 
+# Inputs, text areas and selects drawn in Python, the same HTML as Django's templates.
+FORM_RENDERER = "psaportal.form_renderer.QuickFormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",

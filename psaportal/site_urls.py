@@ -5,6 +5,7 @@ and reversing them again on every page cost about a tenth of a page's CPU."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from django.urls import get_script_prefix, reverse
 
@@ -45,3 +46,11 @@ def record_list_url(kind_key: str) -> str:
 @functools.cache
 def _record_list_url(kind_key: str, script_prefix: str) -> str:
     return reverse("records:list", args=[kind_key])
+
+
+def url_maker(name: str, *args) -> Callable[[int], str]:
+    """``name``'s URL for a record id, from one reverse() with a stand-in id: for the rows
+    of a table, where a reverse() per row was most of the page's rendering time."""
+    stand_in = "987654321"
+    before, after = reverse(name, args=[*args, stand_in]).split(stand_in)
+    return lambda record_id: f"{before}{int(record_id)}{after}"

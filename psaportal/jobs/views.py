@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from psaportal import site_urls
 from psaportal.accounts import roles
 from psaportal.jobs import dispatch, selectors, services, tasks
 from psaportal.jobs.models import Job
@@ -89,8 +90,10 @@ def job_try_now(request, job_id: int):
 
 def job_list(request):
     jobs = list(_visible_jobs(request.user)[:100])
+    job_url = site_urls.url_maker("jobs:detail")
     for job in jobs:
         job.stuck = selectors.job_stuck_reason(job=job)
+        job.url = job_url(job.pk)
     return render(request, "jobs/job_list.html", {"jobs": jobs})
 
 

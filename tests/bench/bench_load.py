@@ -16,6 +16,9 @@ page (hashed names, cached for a year).
 - load_rps: requests answered per second over the run;
 - load_median_ms / load_p95_ms: response times of all requests;
 - load_errors: requests answered with anything but a 200 (or not answered).
+
+With LOAD_PROFILE=1 it first prints the web process's CPU per request type of the mix
+(tests/bench/load_profile.py; LOAD_PROFILE_REQUESTS, LOAD_PROFILE_TOP).
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ def run() -> None:
             ):
                 bench_edits._child(env, "mirror")  # through the run's own workers
                 plan = _plan(env)
+                if os.environ.get("LOAD_PROFILE"):
+                    _profile(env)
                 load_before = os.getloadavg()[0]
                 cpu_before = tree_cpu_seconds(server.pid)
                 result = run_locust(
@@ -111,6 +116,18 @@ def run() -> None:
                 print(f"# CPU per request, {part}: {per_request:.1f} ms ({seconds:.1f} s)")
     finally:
         _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def _profile(env: dict[str, str]) -> None:
+    """LOAD_PROFILE set: the CPU per request type of the mix (tests/bench/load_profile.py),
+    on the run's filled mirror, before the users start."""
+    script = pathlib.Path(__file__).with_name("load_profile.py")
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"the load profile failed:\n{done.stdout}\n{done.stderr}")
+    print(done.stdout, end="", flush=True)
 
 
 def _cpu_by_part(before: dict, after: dict) -> dict[str, float]:

@@ -8,36 +8,66 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django import forms
+from django.core.cache import cache
 from django.utils import timezone
 
 from psaportal.records import registry
 from psaportal.records.changes import fields as field_values
 from psaportal.records.changes import services
+from psaportal.records.generations import mirror_generations
 from psaportal.records.models import BoardStatus, Company, Contact, Member, PendingChange
 
 NUMBER_MAX = 10**9
+#: The lookups' rows are read once per mirror generation; kept this long at most.
+LOOKUP_ROWS_CACHE_SECONDS = 300
+
+
+def lookup_rows(*, connection, lookups) -> dict[str, list[tuple]]:
+    """Each lookup's mirrored records as (psa_id, name, board_id, board_name) rows, in the
+    order the choices show them (statuses by board), cached under the lookups' mirror
+    generations: a sync or sweep that writes one reads it again at once. The generations
+    are read first, so a write committed meanwhile is at worst already in the rows."""
+    lookups = tuple(sorted(set(lookups)))
+    generations = mirror_generations(connection_id=connection.pk, kinds=lookups)
+    key = "records:lookup-rows:{}:{}:{}".format(
+        connection.pk, ",".join(lookups), ",".join(map(str, generations))
+    )
+    found = cache.get(key)
+    if found is None:
+        found = {name: _read_lookup_rows(connection=connection, lookup=name) for name in lookups}
+        cache.set(key, found, LOOKUP_ROWS_CACHE_SECONDS)
+    return found
+
+
+def _read_lookup_rows(*, connection, lookup: str) -> list[tuple]:
+    model = registry.get_kind(lookup).model
+    rows = model.objects.filter(connection=connection)
+    if model is BoardStatus:
+        rows = rows.order_by("board_name", "sort_order", "name")
+        return list(rows.values_list("psa_id", "display_name", "board_id", "board_name"))
+    rows = rows.order_by("display_name").values_list("psa_id", "display_name")
+    return [(psa_id, name, None, None) for psa_id, name in rows]
 
 
 def _choices(
-    *, connection, field: registry.EditableField, record: dict, board_id: int | None = None
+    *,
+    field: registry.EditableField,
+    record: dict,
+    rows: dict[str, list[tuple]],
+    board_id: int | None = None,
 ) -> list:
-    """The mirrored lookup's records as choices (statuses grouped by their board; only
-    ``board_id``'s when given), and the record's own value even when the lookup is not
-    mirrored yet: keeping it is always valid."""
-    lookup = registry.get_kind(field.lookup)
-    rows = lookup.model.objects.filter(connection=connection)
-    if lookup.model is BoardStatus and board_id is not None:
-        rows = rows.filter(board_id=board_id)
-    if lookup.model is BoardStatus:
+    """The mirrored lookup's records (``rows``, from lookup_rows) as choices (statuses
+    grouped by their board; only ``board_id``'s when given), and the record's own value
+    even when the lookup is not mirrored yet: keeping it is always valid."""
+    if registry.get_kind(field.lookup).model is BoardStatus:
         grouped: dict[str, list] = {}
-        for status in rows.order_by("board_name", "sort_order", "name"):
-            grouped.setdefault(status.board_name or "Other", []).append(
-                (status.psa_id, status.display_name)
-            )
+        for psa_id, name, status_board_id, board_name in rows[field.lookup]:
+            if board_id is None or status_board_id == board_id:
+                grouped.setdefault(board_name or "Other", []).append((psa_id, name))
         choices = [("", "—"), *grouped.items()]
         known = {psa_id for group in grouped.values() for psa_id, _ in group}
     else:
-        choices = [("", "—"), *rows.order_by("display_name").values_list("psa_id", "display_name")]
+        choices = [("", "—"), *((psa_id, name) for psa_id, name, _, _ in rows[field.lookup])]
         known = {value for value, _ in choices}
     current = field_values.value_in(record, field)
     if current is not None and current not in known:
@@ -48,13 +78,17 @@ def _choices(
 
 
 def _form_field(
-    *, connection, field: registry.EditableField, record: dict, board_id: int | None = None
+    *,
+    field: registry.EditableField,
+    record: dict,
+    rows: dict[str, list[tuple]],
+    board_id: int | None = None,
 ) -> forms.Field:
     common = {"label": field.label, "required": field.required}
     if field.widget == "reference":
         return forms.TypedChoiceField(
             coerce=int, empty_value=None,
-            choices=_choices(connection=connection, field=field, record=record, board_id=board_id),
+            choices=_choices(field=field, record=record, rows=rows, board_id=board_id),
             **common,
         )  # fmt: skip
     if field.widget == "date":
@@ -106,9 +140,13 @@ class RecordEditForm(forms.Form):
         super().__init__(data, initial=drawn | hidden | (initial or {}), auto_id=auto_id)
         # A status belongs to its board: where the board is not edited too, only its own.
         board_id = None if "board" in paths else (record.get("board") or {}).get("id")
+        rows = lookup_rows(
+            connection=connection,
+            lookups=[field.lookup for field in self.editable if field.widget == "reference"],
+        )
         for field in self.editable:
             self.fields[field.path] = _form_field(
-                connection=connection, field=field, record=record, board_id=board_id
+                field=field, record=record, rows=rows, board_id=board_id
             )
 
     def changes(self) -> dict:
@@ -203,11 +241,14 @@ class TicketCreateForm(forms.Form):
         ticket_fields = {
             field.path: field for field in registry.get_kind("tickets").editable_fields
         }
+        rows = lookup_rows(
+            connection=connection, lookups=[ticket_fields[path].lookup for path in self.REFERENCES]
+        )
         for path in self.REFERENCES:
             field = ticket_fields[path]
             self.fields[path] = forms.TypedChoiceField(
                 label=field.label, coerce=int, empty_value=None, required=False,
-                choices=_choices(connection=connection, field=field, record={}),
+                choices=_choices(field=field, record={}, rows=rows),
             )  # fmt: skip
         self.order_fields(["summary", "company", "contact", *self.REFERENCES])
 
@@ -345,9 +386,12 @@ class BulkEditForm(forms.Form):
         ticket_fields = {
             field.path: field for field in registry.get_kind("tickets").editable_fields
         }
+        rows = lookup_rows(
+            connection=connection, lookups=[ticket_fields[path].lookup for path in self.FIELDS]
+        )
         for path in self.FIELDS:
             field = ticket_fields[path]
-            choices = _choices(connection=connection, field=field, record={})
+            choices = _choices(field=field, record={}, rows=rows)
             choices[0] = ("", "— keep as it is —")
             self.fields[path] = forms.TypedChoiceField(
                 label=f"Set {field.label.lower()}",

@@ -10,11 +10,11 @@ inline edit of status, priority and owner (``TicketRowForm``).
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from psaportal import site_urls
 from psaportal.accounts import roles
 from psaportal.records import registry
 from psaportal.records.changes import selectors as change_selectors
@@ -82,8 +82,8 @@ def list_rows_html(
                                            changes=changes)  # fmt: skip
 
     # Reversed once, not per row: a reverse() per row was most of a page's rendering time.
-    edit_url = _url_maker("records:edit", kind.key)
-    row_edit_url = _url_maker("records:ticket_row_edit")
+    edit_url = site_urls.url_maker("records:edit", kind.key)
+    row_edit_url = site_urls.url_maker("records:ticket_row_edit")
 
     def last_cell(psa_id: int) -> str:
         change = changes.get(psa_id)
@@ -117,13 +117,6 @@ def _mark(kind: registry.RecordKind, psa_id: int, change: PendingChange, *, poll
             'hx-target="closest tr" hx-swap="outerHTML"></span>'
         )
     return mark
-
-
-def _url_maker(name: str, *args) -> Callable[[int], str]:
-    """``name``'s URL for a record id, from one reverse() with a stand-in id."""
-    stand_in = "987654321"
-    before, after = reverse(name, args=[*args, stand_in]).split(stand_in)
-    return lambda psa_id: f"{before}{int(psa_id)}{after}"
 
 
 def _edit_link(psa_id: int, edit_url: str, row_edit_url: str) -> str:
