@@ -54,15 +54,21 @@ def sync_run_start(self, job_id: int, run_id: int):
 @shared_task(base=SyncStepTask, bind=True)
 def sync_page(self, job_id: int, run_id: int, number: int):
     """Fetch page ``number`` of a run, send the next page on, store this one."""
+    # The page is freed as _sync_page returns: before the collector is back on, so it never
+    # walks the page's objects.
     with _without_garbage_collection():
-        work = services.sync_page_fetch(run_id=run_id, number=number)
-        if work is None:
-            return
-        next_number, created = services.sync_page_claim_next(work=work)
-        if created:
-            dispatch.send(sync_page, job_id, run_id, next_number)
-        if services.sync_page_store(work=work):
-            dispatch.send(sync_advance, job_id)
+        _sync_page(job_id, run_id, number)
+
+
+def _sync_page(job_id: int, run_id: int, number: int) -> None:
+    work = services.sync_page_fetch(run_id=run_id, number=number)
+    if work is None:
+        return
+    next_number, created = services.sync_page_claim_next(work=work)
+    if created:
+        dispatch.send(sync_page, job_id, run_id, next_number)
+    if services.sync_page_store(work=work):
+        dispatch.send(sync_advance, job_id)
 
 
 @contextlib.contextmanager
