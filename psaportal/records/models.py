@@ -155,6 +155,11 @@ class MirrorRecord(models.Model):
 
 
 class Ticket(MirrorRecord):
+    # No index of its own: every query of the mirror names its connection, so tk_updated
+    # (connection, last_updated, psa_id) serves it, and each index costs a sync's COPY.
+    last_updated = models.DateTimeField(
+        null=True, blank=True, help_text="The PSA's _info/lastUpdated."
+    )
     summary = models.CharField(max_length=255, blank=True)
     record_type = models.CharField(max_length=32, blank=True)
     board_id = models.BigIntegerField(null=True, blank=True)
@@ -175,7 +180,8 @@ class Ticket(MirrorRecord):
     severity = models.CharField(max_length=16, blank=True)
     impact = models.CharField(max_length=16, blank=True)
     closed_flag = models.BooleanField(default=False)
-    date_entered = models.DateTimeField(null=True, blank=True, db_index=True)
+    # No index of its own either: tk_entered (connection, date_entered, psa_id) serves it.
+    date_entered = models.DateTimeField(null=True, blank=True)
     closed_date = models.DateTimeField(null=True, blank=True)
     date_responded = models.DateTimeField(
         null=True, blank=True, help_text="The PSA's dateResponded: the first response."

@@ -5,11 +5,13 @@ the result from the mirror, the SyncRun rows and the Job. Tasks run in-process, 
 the tests marked ``worker``: there they go through Redis to a real Celery worker.
 """
 
+import gc
 import math
 import time
 
 import pytest
 from django.conf import settings
+from django.db import connection as db_connection
 
 from psaportal.connections.client import membrane_client
 from psaportal.connections.models import Connection
@@ -505,6 +507,23 @@ def test_on_a_real_worker_a_psa_that_keeps_refusing_fails_the_job_with_a_reason(
     assert "tickets: Membrane had a temporary problem" in job.error, job.error
     assert f"gave up after {settings.TASK_MAX_ATTEMPTS} tries" in job.error
     assert SyncRun.objects.get(job=job).requests == settings.TASK_MAX_ATTEMPTS
+
+
+def test_sync_pages_run_without_garbage_collection_and_turn_it_back_on(psa, connection, run_sync):
+    run_sync()  # the first sync also stores the newest tickets, before its pages
+    collector_on_while_storing = []
+
+    def note_collector(execute, sql, params, many, context):
+        if "records_ticket" in sql and ("INSERT" in sql or "EXISTS" in sql):
+            collector_on_while_storing.append(gc.isenabled())
+        return execute(sql, params, many, context)
+
+    with db_connection.execute_wrapper(note_collector):
+        job = run_sync()  # its pages only
+
+    assert job.status == Job.Status.SUCCEEDED
+    assert collector_on_while_storing and not any(collector_on_while_storing)
+    assert gc.isenabled()
 
 
 def test_a_sync_page_is_written_a_batch_to_a_transaction(connection):

@@ -10,6 +10,9 @@ base's (``MembraneTask``), the same for every task that calls Membrane.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 from celery import shared_task
 
 from psaportal.jobs import dispatch
@@ -51,6 +54,13 @@ def sync_run_start(self, job_id: int, run_id: int):
 @shared_task(base=SyncStepTask, bind=True)
 def sync_page(self, job_id: int, run_id: int, number: int):
     """Fetch page ``number`` of a run, send the next page on, store this one."""
+    # The page is freed as _sync_page returns: before the collector is back on, so it never
+    # walks the page's objects.
+    with _without_garbage_collection():
+        _sync_page(job_id, run_id, number)
+
+
+def _sync_page(job_id: int, run_id: int, number: int) -> None:
     work = services.sync_page_fetch(run_id=run_id, number=number)
     if work is None:
         return
@@ -59,6 +69,23 @@ def sync_page(self, job_id: int, run_id: int, number: int):
         dispatch.send(sync_page, job_id, run_id, next_number)
     if services.sync_page_store(work=work):
         dispatch.send(sync_advance, job_id)
+
+
+@contextlib.contextmanager
+def _without_garbage_collection():
+    """No cyclic garbage collection while a page is fetched and stored.
+
+    A page parses into ~100,000 objects, and the collector would walk them again and again
+    as they age, for nothing: parsed JSON holds no cycles, and reference counting frees the
+    page when the task ends. Measured on real pages: a fifth of the time to parse and map one.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @shared_task(ignore_result=True)
