@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0016_mirror_generation"),
+        ("records", "0017_pending_change_open_index"),
     ]
 
     operations = [
