@@ -17,12 +17,24 @@ from django.db import models
 # -- reading PSA JSON ---------------------------------------------------------------
 
 
+#: The integer columns' bounds: PostgreSQL's integer and bigint hold -bound <= n < bound.
+INTEGER_BOUND = 2**31
+BIGINT_BOUND = 2**63
+
+
+def whole(value: Any, bound: int = BIGINT_BOUND) -> int | None:
+    """``value`` when it is a whole number its column can hold, else None (the document
+    keeps what was sent): the binary COPY would refuse a whole batch for one such value."""
+    if isinstance(value, int) and not isinstance(value, bool) and -bound <= value < bound:
+        return value
+    return None
+
+
 def ref_id(record: dict, name: str) -> int | None:
     """The ``id`` of a reference object such as ``company``, or None when there is none or
-    it is no whole number (the column is an integer; the document keeps what was sent)."""
+    it is no whole number a bigint holds."""
     value = record.get(name)
-    ref = value.get("id") if isinstance(value, dict) else None
-    return ref if isinstance(ref, int) and not isinstance(ref, bool) else None
+    return whole(value.get("id")) if isinstance(value, dict) else None
 
 
 def ref_text(record: dict, name: str, member: str = "name", max_length: int = 100) -> str:
@@ -472,9 +484,7 @@ class TimeEntry(MirrorRecord):
             ],
             "company_id": ref_id(record, "company"),
             "company_name": ref_text(record, "company"),
-            "charge_to_id": record.get("chargeToId")
-            if isinstance(record.get("chargeToId"), int)
-            else None,
+            "charge_to_id": whole(record.get("chargeToId")),
             "charge_to_type": text(record, "chargeToType", 32),
             "ticket_id": ref_id(record, "ticket"),
             "project_id": ref_id(record, "project"),
@@ -521,9 +531,7 @@ class Product(MirrorRecord):
             "cost": money(record, "cost"),
             "billable_option": text(record, "billableOption", 16),
             "product_class": text(record, "productClass", 32),
-            "charge_to_id": record.get("chargeToId")
-            if isinstance(record.get("chargeToId"), int)
-            else None,
+            "charge_to_id": whole(record.get("chargeToId")),
             "charge_to_type": text(record, "chargeToType", 32),
             "company_id": ref_id(record, "company"),
             "company_name": ref_text(record, "company"),
@@ -570,9 +578,7 @@ class ExpenseEntry(MirrorRecord):
             "member_name": ref_text(record, "member"),
             "company_id": ref_id(record, "company"),
             "company_name": ref_text(record, "company"),
-            "charge_to_id": record.get("chargeToId")
-            if isinstance(record.get("chargeToId"), int)
-            else None,
+            "charge_to_id": whole(record.get("chargeToId")),
             "charge_to_type": text(record, "chargeToType", 32),
             "ticket_id": ref_id(record, "ticket"),
             "type_name": type_name,
@@ -690,7 +696,6 @@ class BoardStatus(MirrorRecord):
 
     @classmethod
     def psa_values(cls, record):
-        sort_order = record.get("sortOrder")
         return {
             "display_name": text(record, "name"),
             "name": text(record, "name", 100),
@@ -699,7 +704,7 @@ class BoardStatus(MirrorRecord):
             "closed_status": flag(record, "closedStatus"),
             "default_flag": flag(record, "defaultFlag"),
             "inactive": flag(record, "inactive"),
-            "sort_order": sort_order if isinstance(sort_order, int) else None,
+            "sort_order": whole(record.get("sortOrder"), INTEGER_BOUND),
         }
 
 
@@ -713,12 +718,11 @@ class Priority(MirrorRecord):
 
     @classmethod
     def psa_values(cls, record):
-        sort_order = record.get("sortOrder")
         return {
             "display_name": text(record, "name"),
             "name": text(record, "name", 100),
             "color": text(record, "color", 32),
-            "sort_order": sort_order if isinstance(sort_order, int) else None,
+            "sort_order": whole(record.get("sortOrder"), INTEGER_BOUND),
         }
 
 

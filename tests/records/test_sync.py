@@ -565,10 +565,11 @@ def test_a_record_stored_meanwhile_makes_the_page_an_upsert(connection):
     assert dict(documents.values_list("psa_id", "data")) == {r["id"]: r for r in records}
 
 
-@pytest.mark.parametrize("odd_id", ["12", 1.5, True, {"id": 3}, None])
+@pytest.mark.parametrize("odd_id", ["12", 1.5, True, {"id": 3}, None, 2**63, -(2**63) - 1])
 def test_a_reference_with_an_id_that_is_no_whole_number_is_stored_without_it(connection, odd_id):
-    """The mirror's reference columns are integers, written in PostgreSQL's binary COPY:
-    an id the PSA sends as text, a fraction or an object is left out, not the whole page."""
+    """The mirror's reference columns are bigints, written in PostgreSQL's binary COPY:
+    an id the PSA sends as text, a fraction, an object or past a bigint is left out, not
+    the whole page."""
     record = sample_record("tickets", 1)
     record["company"] = {**record["company"], "id": odd_id}
 
@@ -579,3 +580,23 @@ def test_a_reference_with_an_id_that_is_no_whole_number_is_stored_without_it(con
     assert ticket.company_name == record["company"]["name"]
     document = RecordDocument.objects.get(connection=connection, kind="tickets", psa_id=1)
     assert document.data["company"]["id"] == odd_id
+
+
+def test_a_sort_order_past_an_integer_column_is_stored_without_it(connection):
+    priorities = registry.get_kind("priorities")
+    records = [
+        {"id": 1, "name": "Past the column", "sortOrder": 2**31},
+        {"id": 2, "name": "The column's largest", "sortOrder": 2**31 - 1},
+    ]
+
+    store.store_records(connection_id=connection.pk, kind=priorities, records=records)
+
+    orders = dict(priorities.model.objects.values_list("psa_id", "sort_order"))
+    assert orders == {1: None, 2: 2**31 - 1}
+
+
+def test_a_record_whose_own_id_is_past_a_bigint_is_left_out_of_the_page():
+    records = [sample_record("tickets", 1), {**sample_record("tickets", 2), "id": 2**63}]
+
+    assert [record["id"] for record in fetch._records(records)] == [1]
+    assert fetch.record_from_body(records[1]) is None

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 
 from psaportal.membrane import MalformedResponseError, MembraneClient
+from psaportal.records import models
 from psaportal.records.registry import RecordKind
 
 # A JSON escape of a UTF-16 surrogate (paired ones are fine; a lone one is not storable).
@@ -132,13 +133,11 @@ def _list_body(response, kind: RecordKind) -> list:
 
 
 def _records(body: list) -> list[dict]:
-    """The records of a list answer: the dicts with a whole-number id."""
+    """The records of a list answer: the dicts with a whole-number id a bigint holds."""
     return [
         record
         for record in body
-        if isinstance(record, dict)
-        and isinstance(record.get("id"), int)
-        and not isinstance(record.get("id"), bool)
+        if isinstance(record, dict) and models.whole(record.get("id")) is not None
     ]
 
 
@@ -156,6 +155,6 @@ def storable(value):
 
 def record_from_body(body) -> dict | None:
     """A single PSA record from a GET answer (storable), or None when it is not one."""
-    if isinstance(body, dict) and isinstance(body.get("id"), int):
+    if isinstance(body, dict) and models.whole(body.get("id")) is not None:
         return storable(body)
     return None

@@ -7,6 +7,7 @@ time, and nothing here keeps more than one page in memory.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -274,8 +275,16 @@ def _copy_row(plan: _CopyPlan, values: dict) -> list:
     return [values.get(name, default) for name, default in plan.columns]
 
 
+def _json_bytes(record: dict) -> bytes:
+    try:
+        return orjson.dumps(record)
+    except TypeError:
+        # orjson holds integers to 64 bits; jsonb takes any number the PSA sent.
+        return json.dumps(record).encode()
+
+
 def _document(record: dict) -> Jsonb:
-    return Jsonb(record, dumps=orjson.dumps)
+    return Jsonb(record, dumps=_json_bytes)
 
 
 def _copy_upsert(kind: registry.RecordKind, rows: list[dict], *, only_new: bool) -> None:
