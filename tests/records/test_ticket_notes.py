@@ -12,6 +12,7 @@ from psaportal.accounts.models import AuditEntry
 from psaportal.records import registry
 from psaportal.records.changes import services
 from psaportal.records.models import PendingChange, TicketNote
+from psaportal.records.notes import services as notes_services
 from tests.records.mirror_rows import mirror
 from tests.records.test_edit import wait_until
 
@@ -289,3 +290,11 @@ def test_on_a_real_worker_a_note_rides_out_faults_and_is_listed(
         lambda: TicketNote.objects.filter(ticket_psa_id=ticket["id"], source="time_entry").exists()
     )
     assert TicketNote.objects.filter(psa_id=change.psa_id, text="Sent through the storm").exists()
+
+
+@pytest.mark.parametrize("odd_id", ["7", 1.5, True, None, 2**63])
+def test_a_note_whose_id_is_no_whole_number_a_bigint_holds_is_left_out(odd_id):
+    entry = {"noteType": "TicketNote", "id": 7, "text": "Rebooted the printer"}
+
+    assert notes_services._note_values(entry, ticket_id=1)["psa_id"] == 7
+    assert notes_services._note_values({**entry, "id": odd_id}, ticket_id=1) is None

@@ -10,7 +10,13 @@ from psaportal.connections.models import Connection
 from psaportal.jobs import services as job_services
 from psaportal.jobs.models import Job
 from psaportal.membrane import MalformedResponseError, NotFoundError, PsaError
-from psaportal.records.models import PendingChange, TicketNote, datetime_field, parse_datetime
+from psaportal.records.models import (
+    PendingChange,
+    TicketNote,
+    datetime_field,
+    parse_datetime,
+    whole,
+)
 from psaportal.records.sync.store import database_now
 
 REFRESH_JOB = "records.ticket_notes"
@@ -153,8 +159,8 @@ def _note_values(entry, *, ticket_id) -> dict | None:
     None for what is not a note of a known type."""
     if not isinstance(entry, dict) or entry.get("noteType") not in NOTE_TYPES:
         return None
-    note_id = entry.get("id")
-    if isinstance(note_id, bool) or not isinstance(note_id, int) or not isinstance(ticket_id, int):
+    note_id = whole(entry.get("id"))
+    if note_id is None or not isinstance(ticket_id, int):
         return None
     member = entry.get("member") if isinstance(entry.get("member"), dict) else {}
     info = entry.get("_info") if isinstance(entry.get("_info"), dict) else {}
